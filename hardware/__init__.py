@@ -1,0 +1,1 @@
+"""Receipt printer (python-escpos over pyserial), QR scanner (pyserial) and their simulators."""

@@ -1,0 +1,1 @@
+"""The headquarters server (FastAPI + SQLAlchemy Core; SQLite by default, PostgreSQL at scale)."""

@@ -1,0 +1,1 @@
+"""lapas-kiosk: the facility-side core (config, store, domain, UI, CLI)."""

@@ -1,0 +1,39 @@
+"""The ``lapas`` command. Each subsystem adds its commands from its own module (see ``COMMAND_MODULES``)."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# Modules exposing ``register(group)``; a module missing from this build is skipped.
+COMMAND_MODULES = [
+    "kiosk.cli.core",
+    "kiosk.cli.visits",
+    "kiosk.cli.i18n_cmd",
+    "kiosk.cli.run",
+    "kiosk.payments.cli",
+    "hardware.cli",
+    "sync.cli",
+    "hq.cli",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="lapas-kiosk")
+def main() -> None:
+    """lapas-kiosk: visitor kiosk, guard station, sync daemon and HQ server for a Lapas/Rutan."""
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                continue
+            raise
+        module.register(main)
+
+
+_register_all()

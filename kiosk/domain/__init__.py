@@ -1,0 +1,1 @@
+"""Facility-side business rules: reference data, visitors, visits, tickets, the gate."""

@@ -1,0 +1,68 @@
+"""Migration sets, applied in order on every open and recorded in ``_sqlite_migrations``.
+
+Each subsystem owns one sqlite-utils :class:`~sqlite_utils.migrations.Migrations` set in its own module
+(listed in :data:`SET_MODULES`, in the order they apply). The schema version is the number of applied
+migrations across all sets; version *k* means "the first *k* migrations of :func:`all_migrations`".
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+# Module paths exposing ``migrations: Migrations``. Order matters: later sets may use earlier tables.
+SET_MODULES = [
+    "kiosk.store.schema",
+    "kiosk.domain.schema",
+    "hardware.printlog",
+    "kiosk.payments.schema",
+]
+
+
+def sets() -> list[Migrations]:
+    out = []
+    for mod in SET_MODULES:
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name and (mod == exc.name or mod.startswith(exc.name + ".")):  # not in this build
+                continue
+            raise
+        out.append(module.migrations)
+    return out
+
+
+def all_migrations() -> list[tuple[Migrations, str]]:
+    """Every registered migration as (set, name), in the global apply order."""
+    return [(s, m.name) for s in sets() for m in s._migrations]
+
+
+def apply_all(db: sqlite_utils.Database) -> int:
+    """Apply every pending migration; returns how many were applied."""
+    before = applied_count(db)
+    for s in sets():
+        s.apply(db)
+    return applied_count(db) - before
+
+
+def apply_until(db: sqlite_utils.Database, version: int) -> None:
+    """Bring an empty database to schema ``version`` (the first ``version`` migrations). For tests."""
+    for i, (s, _name) in enumerate(all_migrations()[:version]):
+        pending = s.pending(db)
+        if not pending:
+            continue
+        following = [m.name for m in s._migrations[s._migrations.index(pending[0]) + 1:]]
+        s.apply(db, stop_before=following or None)
+        assert applied_count(db) == i + 1, "migrations must apply one at a time in order"
+
+
+def applied_count(db: sqlite_utils.Database) -> int:
+    if not db["_sqlite_migrations"].exists():
+        return 0
+    return db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+
+
+def latest_version() -> int:
+    return len(all_migrations())

@@ -1,0 +1,147 @@
+"""The outbox: events waiting for headquarters, in per-device ``seq`` order, each chained into the audit log.
+
+States: ``pending`` (not yet acknowledged), ``sent`` (HQ answered accepted or duplicate after its commit),
+``rejected`` (HQ refused it: dead-lettered, kept and shown to operators, never blocks the queue).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.events import Event, canonical_json
+from kiosk.ids import now_iso, uuid7
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    seq: int
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    created_at: str
+
+
+def link_hash(prev_hash: str, device_id: str, seq: int, event_id: str, type_: str,
+              payload_json: str, created_at: str) -> str:
+    """Hash of one audit link: SHA-256 over the previous hash and the canonical JSON of the event."""
+    body = canonical_json({
+        "created_at": created_at, "device_id": device_id, "event_id": event_id,
+        "payload": json.loads(payload_json), "seq": seq, "type": type_,
+    })
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+def append_event(conn: sqlite3.Connection, device_id: str, event: Event) -> OutboxEntry:
+    """Append ``event`` inside the caller's open transaction: next ``seq``, outbox row, audit link."""
+    if not conn.in_transaction:
+        raise RuntimeError("append_event must run inside a store transaction")
+    payload = event.payload()
+    payload_json = canonical_json(payload)
+    seq = conn.execute(
+        "UPDATE counters SET value = value + 1 WHERE name = 'outbox_seq' RETURNING value"
+    ).fetchone()[0]
+    event_id, created_at = uuid7(), now_iso()
+    conn.execute(
+        "INSERT INTO outbox(seq, event_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+        (seq, event_id, event.name, payload_json, created_at),
+    )
+    row = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    prev = row[0] if row else (_anchor_hash(conn) or GENESIS)
+    h = link_hash(prev, device_id, seq, event_id, event.name, payload_json, created_at)
+    conn.execute("INSERT INTO audit(seq, event_id, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                 (seq, event_id, prev, h))
+    return OutboxEntry(seq, event_id, event.name, payload, created_at)
+
+
+def _anchor_hash(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'audit_anchor'").fetchone()
+    return json.loads(row[0])["hash"] if row else None
+
+
+def pending_batch(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
+    """The oldest pending events in ``seq`` order, as wire dicts. A short read: no transaction stays open."""
+    rows = conn.execute(
+        "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE state = 'pending' "
+        "ORDER BY seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+    if conn.in_transaction:  # pragma: no cover - guarded: the caller must not hold a read open
+        raise RuntimeError("pending_batch called inside a transaction")
+    return [
+        {"seq": r[0], "event_id": r[1], "type": r[2], "payload": json.loads(r[3]), "created_at": r[4]}
+        for r in rows
+    ]
+
+
+def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_at: str | None = None) -> None:
+    """Apply HQ's per-event answers in one transaction (the caller holds no other transaction).
+
+    ``results`` items: ``{"event_id", "status": accepted|duplicate|rejected, "code"?, "message"?}``.
+    """
+    sent_at = sent_at or now_iso()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for r in results:
+            if r["status"] in ("accepted", "duplicate"):
+                conn.execute(
+                    "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
+                    "WHERE event_id = ? AND state = 'pending'",
+                    (sent_at, r["event_id"]),
+                )
+            elif r["status"] == "rejected":
+                conn.execute(
+                    "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, reject_code = ?, "
+                    "last_error = ? WHERE event_id = ? AND state = 'pending'",
+                    (r.get("code", "rejected"), r.get("message", ""), r["event_id"]),
+                )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def note_failure(conn: sqlite3.Connection, event_ids: list[str], error: str) -> None:
+    """Count a failed attempt for these events (they stay pending)."""
+    if not event_ids:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE event_id = ? AND state = 'pending'",
+            [(error[:500], e) for e in event_ids],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def stats(conn: sqlite3.Connection) -> dict[str, Any]:
+    """Counts per state and the oldest pending event's creation time."""
+    counts = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+    oldest = conn.execute(
+        "SELECT created_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1"
+    ).fetchone()
+    return {
+        "pending": counts.get("pending", 0),
+        "sent": counts.get("sent", 0),
+        "rejected": counts.get("rejected", 0),
+        "oldest_pending_at": oldest[0] if oldest else None,
+    }
+
+
+def dead_letters(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT seq, event_id, type, reject_code, last_error, created_at FROM outbox "
+        "WHERE state = 'rejected' ORDER BY seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [dict(zip(("seq", "event_id", "type", "code", "message", "created_at"), r, strict=True)) for r in rows]

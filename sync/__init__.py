@@ -1,0 +1,1 @@
+"""The wire protocol between devices and headquarters, and the sync daemon."""
