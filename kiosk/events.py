@@ -11,24 +11,25 @@ Adding a type: define the dataclass here with a unique ``name``; HQ's projection
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 
 def canonical_json(obj: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, UTF-8 kept; floats are refused (money is integer)."""
 
-    def check(o: Any) -> None:
-        if isinstance(o, float):
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        t = type(o)
+        if t is float:
             raise TypeError(f"float in event payload: {o!r} (use integer rupiah / integer units)")
-        if isinstance(o, dict):
-            for v in o.values():
-                check(v)
-        elif isinstance(o, (list, tuple)):
-            for v in o:
-                check(v)
-
-    check(obj)
+        if t is dict:
+            stack.extend(o.values())
+        elif t is list or t is tuple:
+            stack.extend(o)
+        elif isinstance(o, float):  # float subclasses
+            raise TypeError(f"float in event payload: {o!r} (use integer rupiah / integer units)")
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -39,7 +40,8 @@ class Event:
     name: ClassVar[str] = ""
 
     def payload(self) -> dict[str, Any]:
-        return asdict(self)
+        """The JSON payload: the dataclass fields (nested values are serialised, never mutated)."""
+        return dict(self.__dict__)
 
 
 # --- foundation -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Audit-chain verification: every outbox event is linked to the previous one by hash.
 
-A link's hash covers the previous link's hash and the canonical JSON of its event (device, seq, id, type,
+The link lives in the event's outbox row (``prev_hash``, ``hash``). A link's hash covers the previous link's hash and the canonical JSON of its event (device, seq, id, type,
 payload, time). Editing, deleting or reordering any event or link breaks the chain at that point, and
 :func:`verify` names the first broken link.
 """
@@ -33,34 +33,21 @@ def verify(conn: sqlite3.Connection, device_id: str) -> VerifyResult:
     else:
         expected_seq, prev = 1, GENESIS
     rows = conn.execute(
-        """
-        SELECT a.seq, a.event_id, a.prev_hash, a.hash, o.seq, o.event_id, o.type, o.payload, o.created_at
-        FROM audit a LEFT JOIN outbox o ON o.seq = a.seq
-        UNION ALL
-        SELECT NULL, NULL, NULL, NULL, o.seq, o.event_id, o.type, o.payload, o.created_at
-        FROM outbox o WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE a.seq = o.seq)
-        ORDER BY 1, 5
-        """
-    ).fetchall()
+        "SELECT seq, event_id, type, payload, created_at, prev_hash, hash FROM outbox ORDER BY seq"
+    )
     n = 0
-    for a_seq, a_eid, a_prev, a_hash, o_seq, o_eid, o_type, o_payload, o_created in rows:
-        if a_seq is None:
-            return VerifyResult(False, n, o_seq, f"event seq {o_seq} has no audit link")
-        if a_seq != expected_seq:
-            return VerifyResult(False, n, expected_seq, f"link seq {expected_seq} is missing (next is {a_seq})")
-        if o_seq is None:
-            return VerifyResult(False, n, a_seq, f"link seq {a_seq} has no outbox event (deleted)")
-        if a_eid != o_eid:
-            return VerifyResult(False, n, a_seq, f"link seq {a_seq} names event {a_eid} but the outbox holds {o_eid}")
-        if a_prev != prev:
-            return VerifyResult(False, n, a_seq, f"link seq {a_seq} does not follow the previous link")
+    for seq, event_id, type_, payload, created_at, prev_hash, hash_ in rows:
+        if seq != expected_seq:
+            return VerifyResult(False, n, expected_seq, f"link seq {expected_seq} is missing (next is {seq})")
+        if prev_hash != prev:
+            return VerifyResult(False, n, seq, f"link seq {seq} does not follow the previous link")
         try:
-            h = link_hash(prev, device_id, o_seq, o_eid, o_type, o_payload, o_created)
+            h = link_hash(prev, device_id, seq, event_id, type_, payload, created_at)
         except (ValueError, TypeError) as exc:
-            return VerifyResult(False, n, a_seq, f"event seq {a_seq} is unreadable: {exc}")
-        if h != a_hash:
-            return VerifyResult(False, n, a_seq, f"event seq {a_seq} was altered (hash mismatch)")
-        prev, expected_seq, n = a_hash, a_seq + 1, n + 1
+            return VerifyResult(False, n, seq, f"event seq {seq} is unreadable: {exc}")
+        if h != hash_:
+            return VerifyResult(False, n, seq, f"event seq {seq} was altered (hash mismatch)")
+        prev, expected_seq, n = hash_, seq + 1, n + 1
     head = conn.execute("SELECT value FROM counters WHERE name = 'outbox_seq'").fetchone()
     if head and head[0] != expected_seq - 1:
         return VerifyResult(False, n, expected_seq, f"chain ends at seq {expected_seq - 1} but {head[0]} events were written")

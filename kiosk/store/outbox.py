@@ -29,11 +29,21 @@ class OutboxEntry:
 
 def link_hash(prev_hash: str, device_id: str, seq: int, event_id: str, type_: str,
               payload_json: str, created_at: str) -> str:
-    """Hash of one audit link: SHA-256 over the previous hash and the canonical JSON of the event."""
-    body = canonical_json({
-        "created_at": created_at, "device_id": device_id, "event_id": event_id,
-        "payload": json.loads(payload_json), "seq": seq, "type": type_,
-    })
+    """Hash of one audit link: SHA-256 over the previous hash and the canonical JSON of the event.
+
+    The event's canonical JSON is ``{"created_at","device_id","event_id","payload","seq","type"}`` with sorted keys
+    and no spaces; ``payload_json`` is spliced in exactly as stored (it is itself canonical JSON), so any edit of
+    the stored text breaks the link.
+    """
+    dumps = json.dumps
+    body = (
+        '{"created_at":' + dumps(created_at, ensure_ascii=False)
+        + ',"device_id":' + dumps(device_id, ensure_ascii=False)
+        + ',"event_id":' + dumps(event_id, ensure_ascii=False)
+        + ',"payload":' + payload_json
+        + ',"seq":' + str(int(seq))
+        + ',"type":' + dumps(type_, ensure_ascii=False) + "}"
+    )
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
@@ -47,15 +57,13 @@ def append_event(conn: sqlite3.Connection, device_id: str, event: Event) -> Outb
         "UPDATE counters SET value = value + 1 WHERE name = 'outbox_seq' RETURNING value"
     ).fetchone()[0]
     event_id, created_at = uuid7(), now_iso()
-    conn.execute(
-        "INSERT INTO outbox(seq, event_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        (seq, event_id, event.name, payload_json, created_at),
-    )
-    row = conn.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    row = conn.execute("SELECT hash FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()
     prev = row[0] if row else (_anchor_hash(conn) or GENESIS)
     h = link_hash(prev, device_id, seq, event_id, event.name, payload_json, created_at)
-    conn.execute("INSERT INTO audit(seq, event_id, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                 (seq, event_id, prev, h))
+    conn.execute(
+        "INSERT INTO outbox(seq, event_id, type, payload, created_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (seq, event_id, event.name, payload_json, created_at, prev, h),
+    )
     return OutboxEntry(seq, event_id, event.name, payload, created_at)
 
 
@@ -64,12 +72,32 @@ def _anchor_hash(conn: sqlite3.Connection) -> str | None:
     return json.loads(row[0])["hash"] if row else None
 
 
+def low_water(conn: sqlite3.Connection) -> int:
+    """No event below this ``seq`` is pending (kept in ``meta`` so reads skip the sent history quickly)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'outbox_low_water'").fetchone()
+    return int(row[0]) if row else 1
+
+
+def _advance_low_water(conn: sqlite3.Connection) -> None:
+    """Move the low-water mark up to the oldest pending event (inside the caller's transaction)."""
+    row = conn.execute(
+        "SELECT seq FROM outbox WHERE seq >= ? AND state = 'pending' ORDER BY seq LIMIT 1", (low_water(conn),)
+    ).fetchone()
+    if row is None:
+        row = conn.execute("SELECT value + 1 FROM counters WHERE name = 'outbox_seq'").fetchone()
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES ('outbox_low_water', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (str(row[0]),),
+    )
+
+
 def pending_batch(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     """The oldest pending events in ``seq`` order, as wire dicts. A short read: no transaction stays open."""
     rows = conn.execute(
-        "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE state = 'pending' "
+        "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE seq >= ? AND state = 'pending' "
         "ORDER BY seq LIMIT ?",
-        (limit,),
+        (low_water(conn), limit),
     ).fetchall()
     if conn.in_transaction:  # pragma: no cover - guarded: the caller must not hold a read open
         raise RuntimeError("pending_batch called inside a transaction")
@@ -100,6 +128,7 @@ def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_a
                     "last_error = ? WHERE event_id = ? AND state = 'pending'",
                     (r.get("code", "rejected"), r.get("message", ""), r["event_id"]),
                 )
+        _advance_low_water(conn)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -126,9 +155,10 @@ def note_failure(conn: sqlite3.Connection, event_ids: list[str], error: str) -> 
 
 def stats(conn: sqlite3.Connection) -> dict[str, Any]:
     """Counts per state and the oldest pending event's creation time."""
+    lw = low_water(conn)
     counts = dict(conn.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
     oldest = conn.execute(
-        "SELECT created_at FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1"
+        "SELECT created_at FROM outbox WHERE seq >= ? AND state = 'pending' ORDER BY seq LIMIT 1", (lw,)
     ).fetchone()
     return {
         "pending": counts.get("pending", 0),

@@ -1,4 +1,9 @@
-"""Core schema: device metadata, the outbox, the audit chain and counters."""
+"""Core schema: device metadata, counters, and the outbox whose rows carry their audit-chain link.
+
+Each outbox row holds ``prev_hash`` and ``hash``: the link of the tamper-evident chain (see ``audit.py``).
+Keeping the link in the event's own row means a business write touches one b-tree less, which matters at
+``synchronous=FULL`` where every dirty page is written to the WAL and fsynced.
+"""
 
 from __future__ import annotations
 
@@ -23,16 +28,7 @@ def m001_core(db):
             state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'rejected')),
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
-            sent_at TEXT
-        )
-        """
-    )
-    db.execute("CREATE INDEX outbox_pending ON outbox(state, seq)")
-    db.execute(
-        """
-        CREATE TABLE audit (
-            seq INTEGER PRIMARY KEY,
-            event_id TEXT NOT NULL,
+            sent_at TEXT,
             prev_hash TEXT NOT NULL,
             hash TEXT NOT NULL
         )
@@ -42,7 +38,7 @@ def m001_core(db):
 
 @migrations()
 def m002_dead_letters(db):
-    """Rejected events keep HQ's code and message so operators see why."""
+    """Rejected events keep HQ's code so operators see why; a probe table for diagnostics and crash tests."""
     db.execute("ALTER TABLE outbox ADD COLUMN reject_code TEXT")
     db.execute(
         """
