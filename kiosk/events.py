@@ -166,6 +166,32 @@ class OrderCreated(Event):
     expires_at: str = ""
 
 
+@dataclass
+class OrderStatusObserved(Event):
+    """The kiosk saw a canteen order's payment status change (e.g. its QR expired on screen)."""
+
+    name: ClassVar[str] = "order.status_observed"
+    order_id: str
+    reference: str
+    status: str  # awaiting_payment | paid | expired | failed
+    at: str
+
+
+@dataclass
+class PaymentQrIssued(Event):
+    """A payment QR was put on screen/paper for a deposit or order created earlier (online: HQ's charge;
+    offline: the dynamic QRIS the kiosk built from the static merchant payload)."""
+
+    name: ClassVar[str] = "payment.qr_issued"
+    kind: str  # "deposit" | "order"
+    record_id: str  # deposit_id or order_id
+    reference: str
+    mode: str  # "online" | "offline"
+    qris: str
+    expires_at: str
+    charge_order_id: str = ""  # gateway order id when online
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.name: cls
     for cls in (
@@ -178,6 +204,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         DepositCreated,
         DepositStatusObserved,
         OrderCreated,
+        OrderStatusObserved,
+        PaymentQrIssued,
     )
 }
 assert all(EVENT_TYPES), "every event type needs a name"
