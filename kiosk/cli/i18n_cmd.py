@@ -1,0 +1,145 @@
+"""``lapas i18n update``: extract msgids from .py and .kv with Babel, merge them into the id/en catalogs
+(never dropping a translation someone else added), and compile the ``.mo`` files; ``lapas i18n check``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import click
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate": None}
+HEADER = "Translations of lapas-kiosk: what visitors and guards read on the kiosk, guard station and paper."
+
+
+def extract(root: Path = ROOT):
+    """The template catalog (msgids found in the source tree, per babel.cfg)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with open(root / "babel.cfg", encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    template = Catalog(project="lapas-kiosk", msgid_bugs_address="", charset="utf-8")
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(root), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True):
+        template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def po_path(lang: str, root: Path = ROOT) -> Path:
+    return root / "assets" / "locale" / lang / "LC_MESSAGES" / "lapas.po"
+
+
+def read_catalog(lang: str, root: Path = ROOT):
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po
+
+    path = po_path(lang, root)
+    if not path.exists():
+        return Catalog(locale=lang, project="lapas-kiosk", header_comment="# " + HEADER, charset="utf-8")
+    with open(path, "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def merge(catalog, template) -> tuple[int, list[str]]:
+    """Add the template's new msgids; refresh locations; keep every existing entry. Returns (added, unused)."""
+    added = 0
+    for msg in template:
+        if not msg.id:
+            continue
+        existing = catalog.get(msg.id, msg.context)
+        if existing is None:
+            catalog.add(msg.id, "" if not msg.pluralizable else ("", ""), msg.locations, flags=msg.flags,
+                        context=msg.context)
+            added += 1
+        else:
+            existing.locations = msg.locations
+    wanted = {(m.id if isinstance(m.id, str) else m.id[0]) for m in template if m.id}
+    unused = [m.id for m in catalog if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in wanted]
+    return added, unused
+
+
+def compile_mo(catalog) -> bytes:
+    from babel.messages.mofile import write_mo
+
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    return buf.getvalue()
+
+
+def write(catalog, lang: str, root: Path = ROOT) -> None:
+    from babel.messages.pofile import write_po
+
+    path = po_path(lang, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=110, sort_output=False, include_previous=False, ignore_obsolete=False)
+    path.write_bytes(buf.getvalue())
+    path.with_suffix(".mo").write_bytes(compile_mo(catalog))
+
+
+def untranslated(catalog) -> list[str]:
+    out = []
+    for m in catalog:
+        if not m.id:
+            continue
+        strings = m.string if isinstance(m.string, (tuple, list)) else (m.string,)
+        if m.fuzzy or not all(strings):
+            out.append(m.id if isinstance(m.id, str) else m.id[0])
+    return out
+
+
+@click.group("i18n")
+def i18n_group():
+    """Translation catalogs (assets/locale): extract, merge and compile with Babel."""
+
+
+@i18n_group.command("update")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=ROOT, show_default=True,
+              help="Project root holding babel.cfg and assets/locale.")
+def update_cmd(root: Path):
+    """Extract msgids from .py and .kv, merge into id and en catalogs, compile .mo files."""
+    template = extract(root)
+    for lang in ("id", "en"):
+        catalog = read_catalog(lang, root)
+        added, unused = merge(catalog, template)
+        write(catalog, lang, root)
+        missing = untranslated(catalog) if lang == "id" else []
+        click.echo(f"{lang}: {len(template)} msgids in source, {added} new, {len(unused)} not found in source, "
+                   f"{len(missing)} untranslated -> {po_path(lang, root)}")
+        for msgid in missing[:20]:
+            click.echo(f"  untranslated: {msgid}")
+    from kiosk import i18n
+
+    i18n.reload()
+
+
+@i18n_group.command("check")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=ROOT, show_default=True,
+              help="Project root holding babel.cfg and assets/locale.")
+def check_cmd(root: Path):
+    """Fail when a msgid is missing from a catalog, untranslated in Indonesian, or a .mo is stale."""
+    template = extract(root)
+    problems = []
+    for lang in ("id", "en"):
+        catalog = read_catalog(lang, root)
+        for m in template:
+            if m.id and catalog.get(m.id, m.context) is None:
+                problems.append(f"{lang}: not in catalog: {m.id!r}")
+        if lang == "id":
+            problems += [f"id: untranslated: {x!r}" for x in untranslated(catalog)]
+        mo = po_path(lang, root).with_suffix(".mo")
+        if not mo.exists() or mo.read_bytes() != compile_mo(catalog):
+            problems.append(f"{lang}: {mo} is missing or stale (run `lapas i18n update`)")
+    for p in problems:
+        click.echo(p)
+    if problems:
+        raise click.ClickException(f"{len(problems)} catalog problem(s)")
+    click.echo("catalogs ok")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(i18n_group)

@@ -1,0 +1,200 @@
+"""What the visitor kiosk and the guard station share: config, services, worker lanes, theme, language,
+top bar with the hidden maintenance gesture, status strip, messages, idle reset and voice.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition
+
+from kiosk import i18n
+from kiosk.config import Config
+from kiosk.i18n import _
+from kiosk.ui import maintenance, widgets
+from kiosk.ui.idle import IdleWatcher
+from kiosk.ui.services import Services
+from kiosk.ui.theme import register_fonts, theme
+from kiosk.ui.voice import Voice
+from kiosk.ui.widgets.panels import MessagePanel
+from kiosk.ui.worker import Worker
+
+log = logging.getLogger(__name__)
+STATUS_EVERY_S = 5.0
+_root_kv_loaded = False
+
+
+class BaseApp(App):
+    """Subclasses set ``home`` and add their screens in :meth:`add_screens`."""
+
+    home = "home"
+    lang = StringProperty(i18n.DEFAULT_LANGUAGE)
+    facility_name = StringProperty("")
+    busy = BooleanProperty(False)
+    sm = ObjectProperty(None)
+
+    def __init__(self, cfg: Config, *, services: Services | None = None, voice_dir: Path | None = None, **kw):
+        super().__init__(**kw)
+        self.cfg = cfg
+        self.title = "lapas-kiosk"
+        self._services = services
+        self.voice_dir = voice_dir
+        self.worker: Worker | None = None
+        self.services: Services | None = None
+        self.voice: Voice | None = None
+        self.idle: IdleWatcher | None = None
+        self.panel: MessagePanel | None = None
+        self._events: list = []
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def build(self):
+        global _root_kv_loaded
+        theme.configure(self.cfg.ui.dpi, self.cfg.ui.high_contrast)
+        register_fonts()
+        widgets.load_kv()
+        maintenance.load_kv()
+        if not _root_kv_loaded:
+            Builder.load_file(str(Path(__file__).with_name("root.kv")))
+            _root_kv_loaded = True
+        i18n.set_language(self.cfg.device.language)
+        self.lang = i18n.get_language()
+        self.services = self._services or Services(self.cfg)
+        self.worker = Worker()
+        self.voice = Voice(self.cfg.ui.voice, self.voice_dir)
+        self.facility_name = self.cfg.device.facility_id
+        from kiosk.ui.rootwidget import Root
+
+        root = Root()
+        self.sm = root.ids.sm
+        self.sm.transition = NoTransition()
+        self.add_screens(self.sm)
+        for screen in maintenance.screens():
+            self.sm.add_widget(screen)
+        self.sm.current = self.home
+        self.sm.bind(current=self._screen_changed)
+        self.status_strip = root.ids.status
+        self.status_strip.refresh()
+        self._events.append(Clock.schedule_interval(lambda _dt: self.refresh_status(), STATUS_EVERY_S))
+        Clock.schedule_once(lambda _dt: self.refresh_status(), 0)
+        return root
+
+    def on_start(self) -> None:
+        self.idle = IdleWatcher(Window, self.cfg.ui.idle_timeout_s, self.cfg.ui.idle_countdown_s,
+                                active=self.idle_active, on_reset=self.reset_to_home)
+        Clock.schedule_once(lambda _dt: self.speak_instruction(), 0)
+
+    def on_stop(self) -> None:
+        for ev in self._events:
+            ev.cancel()
+        if self.idle:
+            self.idle.stop()
+        if self.panel:
+            self.panel.dismiss(animation=False)
+        if self.worker:
+            self.worker.shutdown(wait=True)
+        if self.voice:
+            self.voice.stop()
+        if self.services and self._services is None:
+            self.services.close()
+        self.close_extras()
+
+    def close_extras(self) -> None:
+        """Subclasses stop their own devices here."""
+
+    def add_screens(self, sm) -> None:
+        raise NotImplementedError
+
+    # -- navigation -------------------------------------------------------------------------------
+
+    def go(self, name: str) -> None:
+        if self.sm.current != name:
+            self.sm.current = name
+
+    def _screen_changed(self, *_a) -> None:
+        self.speak_instruction()
+
+    def current_screen(self):
+        return self.sm.current_screen
+
+    def idle_active(self) -> bool:
+        scr = self.sm.current_screen
+        return bool(getattr(scr, "personal", False)) or self.sm.current != self.home
+
+    def reset_to_home(self) -> None:
+        """Wipe everything entered on every screen and go home (idle reset, cancel, done)."""
+        if self.panel:
+            self.panel.dismiss(animation=False)
+            self.panel = None
+        for scr in self.sm.screens:
+            if hasattr(scr, "reset"):
+                scr.reset()
+        self.wipe_state()
+        self.go(self.home)
+
+    def wipe_state(self) -> None:
+        """Subclasses forget app-level entered data here."""
+
+    # -- language, voice, messages ----------------------------------------------------------------
+
+    def set_language(self, lang: str) -> None:
+        i18n.set_language(lang)
+
+    def language_changed(self, lang: str) -> None:
+        self.lang = lang
+        if self.sm is None:
+            return
+        self.status_strip.refresh()
+        for scr in self.sm.screens:
+            if hasattr(scr, "refresh"):
+                scr.refresh()
+        self.speak_instruction()
+
+    def speak_instruction(self) -> None:
+        scr = self.sm.current_screen if self.sm else None
+        msgid = getattr(scr, "instruction", "")
+        if self.voice and msgid:
+            self.voice.say(_(msgid), self.lang)
+
+    def show_message(self, title: str, message: str, hint: str = "", *, kind: str = "error",
+                     primary: str = "", on_primary=None, secondary: str = "", on_secondary=None) -> MessagePanel:
+        """An explained message over the screen (already translated texts)."""
+        if self.panel:
+            self.panel.dismiss(animation=False)
+        panel = MessagePanel(on_primary=on_primary, on_secondary=on_secondary, title=title, message=message,
+                             hint=hint, kind=kind, primary_text=primary, secondary_text=secondary)
+        panel.bind(on_dismiss=lambda *_a: setattr(self, "panel", None) if self.panel is panel else None)
+        self.panel = panel
+        panel.open(animation=False)
+        if self.voice and kind == "error":
+            self.voice.say(f"{title}. {message}", self.lang)
+        return panel
+
+    def run_job(self, fn, on_done=None, on_error=None, lane: str = "db") -> None:
+        """Run blocking work on a worker lane; callbacks come back on the UI thread."""
+        self.worker.submit(fn, on_done, on_error, lane=lane)
+
+    # -- status strip -----------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        if self.worker is None:
+            return
+        self.run_job(self.services.status, self._status_done, lambda exc: log.warning("status: %s", exc),
+                     lane="probe")
+
+    def _status_done(self, snap) -> None:
+        self.status_strip.connection = snap.connection
+        self.status_strip.data_as_of = snap.data_as_of
+        self.status_strip.stale = "yes" if snap.stale else "no"
+        self.status_strip.refresh()
+
+    # -- maintenance ------------------------------------------------------------------------------
+
+    def open_maintenance(self) -> None:
+        self.go("maintenance_pin")

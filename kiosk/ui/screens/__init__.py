@@ -1,0 +1,1 @@
+"""Visitor-kiosk screens: one module and one ``.kv`` file per screen (like Kivy's showcase example)."""

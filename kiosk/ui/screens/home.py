@@ -1,0 +1,30 @@
+"""Home: a big tile for each service that works on this device, greeting in the chosen language."""
+
+from __future__ import annotations
+
+from kivy.properties import StringProperty
+
+from kiosk.i18n import N_, _
+from kiosk.ui import tiles
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets.base import BigButton
+
+
+class Tile(BigButton):
+    subtitle = StringProperty("")
+    tile_key = StringProperty("")
+
+
+class HomeScreen(KioskScreen):
+    instruction = N_("Welcome. Touch the service you need.")
+
+    def refresh(self) -> None:
+        grid = self.ids.tiles
+        grid.clear_widgets()
+        for t in tiles.tiles(self.app):
+            w = Tile(text=_(t.title), subtitle=_(t.subtitle), tile_key=t.key)
+            w.bind(on_release=lambda _w, screen=t.screen: self.app.open_service(screen))
+            grid.add_widget(w)
+
+
+load_kv(__file__)

@@ -1,0 +1,125 @@
+"""UI test harness: a real X server (Xvfb) per xdist worker, a real Kivy window, one app per test.
+
+When DISPLAY is unset the suite starts its own Xvfb on a free display number (each xdist worker its own).
+Screenshots of every screen land in ``<tmp>/shots`` and are copied to ``$LAPAS_UI_ARTIFACTS`` (default
+``.pytest-artifacts/ui``) so they can be looked at after the run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, init_device
+
+WIDTH, HEIGHT = 1280, 800
+ARTIFACTS = Path(os.environ.get("LAPAS_UI_ARTIFACTS", ROOT / ".pytest-artifacts" / "ui"))
+
+
+def _free_display() -> int:
+    for n in range(90 + os.getpid() % 300, 1000):
+        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+def start_xvfb() -> subprocess.Popen | None:
+    """Start Xvfb unless a display is already available; returns the process (or None)."""
+    if os.environ.get("DISPLAY"):
+        return None
+    if not shutil.which("Xvfb"):
+        raise RuntimeError("the UI tests need Xvfb (apt-get install xvfb) or a DISPLAY")
+    for _attempt in range(5):
+        n = _free_display()
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp",
+                                 "-noreset"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if Path(f"/tmp/.X11-unix/X{n}").exists():
+                os.environ["DISPLAY"] = f":{n}"
+                return proc
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        proc.kill()
+    raise RuntimeError("could not start Xvfb")
+
+
+def _prepare_kivy() -> None:
+    """Before any test module imports Kivy: a display, Kivy's environment, a private KIVY_HOME."""
+    xvfb = start_xvfb()
+    if xvfb is not None:
+        atexit.register(lambda: (xvfb.terminate(), xvfb.wait(5)))
+    from kiosk.ui import kivy_env
+
+    home = Path(tempfile.mkdtemp(prefix="lapas-kivy-"))
+    atexit.register(shutil.rmtree, home, True)
+    kivy_env.prepare(home, windowed=True, size=(WIDTH, HEIGHT))
+
+
+_prepare_kivy()
+
+
+@pytest.fixture(scope="session")
+def kivy_window():
+    """The worker's one Kivy window (Kivy cannot reopen a window in the same process)."""
+    from kivy.core.window import Window
+
+    Window.size = (WIDTH, HEIGHT)
+    return Window
+
+
+@pytest.fixture
+def kiosk_dir(tmp_path):
+    """An initialised kiosk data directory (real `lapas init`) with a short idle timeout for tests."""
+    return init_device(tmp_path / "kiosk")
+
+
+def set_config(data_dir: Path, **ui) -> None:
+    from kiosk import config
+
+    cfg = config.load(data_dir)
+    for key, value in ui.items():
+        section, name = key.split("__")
+        setattr(getattr(cfg, section), name, value)
+    config.save(cfg)
+
+
+@pytest.fixture
+def shots_dir(tmp_path, request):
+    d = tmp_path / "shots"
+    yield d
+    if d.exists():
+        dest = ARTIFACTS / request.node.name.replace("/", "_")
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(d, dest)
+
+
+@pytest.fixture
+def start_app(kivy_window, shots_dir, tmp_path):
+    """``start_app(data_dir, cls=KioskApp)`` -> a started Harness; stopped after the test."""
+    from kiosk import config, i18n
+    from kiosk.ui.harness import Harness
+
+    harnesses = []
+
+    def start(data_dir: Path, cls=None, **kw):
+        if cls is None:
+            from kiosk.ui.app import KioskApp as cls
+        cfg = config.load(data_dir)
+        app = cls(cfg, voice_dir=tmp_path / "voice", **kw)
+        h = Harness(app, shots_dir).start()
+        harnesses.append(h)
+        return h
+
+    yield start
+    for h in harnesses:
+        h.stop()
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)

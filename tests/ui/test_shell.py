@@ -1,0 +1,27 @@
+"""The app shell: home tiles, language switch, status strip, sizes."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.ui.harness import find_text, texts
+
+pytestmark = pytest.mark.ui
+
+
+def test_home_shows_in_indonesian_and_switches_to_english(start_app, kiosk_dir):
+    h = start_app(kiosk_dir)
+    root = h.app.root
+    h.settle()
+    assert find_text(root, "Selamat datang", exact=True), texts(root)
+    h.screenshot("home-id")
+    h.tap(root.ids.lang_en)
+    assert find_text(root, "Welcome", exact=True), texts(root)
+    assert not find_text(root, "Selamat datang")
+    assert find_text(root, "No reference data yet")
+    assert root.ids.lang_en.style == "primary" and root.ids.lang_id.style == "ghost"
+    h.screenshot("home-en")
+    h.tap(root.ids.lang_id)
+    assert find_text(root, "Selamat datang", exact=True)
+    assert root.ids.lang_id.style == "primary" and root.ids.lang_en.style == "ghost"
+    assert find_text(root, "Belum ada data referensi")
