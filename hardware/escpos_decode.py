@@ -443,3 +443,35 @@ def decode(data: bytes, columns: int = 48) -> list[Receipt]:
     if tail is not None:
         out.append(tail)
     return out
+
+
+def command_boundaries(data: bytes) -> list[int]:
+    """Offsets where one command (or text run) ends and the next begins, ending with ``len(data)``.
+
+    A host may pause or slip a real-time request (``DLE EOT``) in only at these offsets: inside another
+    command's parameters the printer would take it as data.
+    """
+    dec = EscPosDecoder()
+    dec.buf = bytearray(data)
+    out, i, events = [], 0, []
+    while i < len(data):
+        try:
+            i = dec._step(i, events)
+        except NeedMore:
+            break
+        out.append(i)
+    if not out or out[-1] != len(data):
+        out.append(len(data))
+    return out
+
+
+def split_safe(data: bytes, chunk: int) -> list[bytes]:
+    """``data`` in pieces of about ``chunk`` bytes, cut only at command boundaries."""
+    pieces, start = [], 0
+    for end in command_boundaries(data):
+        if end - start >= chunk:
+            pieces.append(data[start:end])
+            start = end
+    if start < len(data):
+        pieces.append(data[start:])
+    return pieces
