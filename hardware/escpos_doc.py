@@ -220,7 +220,9 @@ class ReceiptBuilder:
         """A raster logo, scaled down to at most half the paper width."""
         from PIL import Image
 
-        with Image.open(path) as img:
+        with Image.open(path) as src:
+            img = Image.new("RGBA", src.size, "white")
+            img.alpha_composite(src.convert("RGBA"))  # transparent parts print as paper
             img = img.convert("L")
             max_w = self.profile.dots // 2
             if img.width > max_w:
