@@ -198,3 +198,17 @@ class BaseApp(App):
 
     def open_maintenance(self) -> None:
         self.go("maintenance_pin")
+
+    # Maintenance actions run on the printer lane and return the text to show.
+
+    def maintenance_test(self) -> str:
+        self.services.printer_test()
+        return _("Test page printed.")
+
+    def maintenance_reprint(self) -> str:
+        result = self.services.reprint_last()
+        return _("Receipt reprinted (copy {n}).").format(n=result.copy_no)
+
+    def maintenance_z(self) -> str:
+        self.services.print_z_report()
+        return _("Daily Z report printed.")

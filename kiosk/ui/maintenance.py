@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import N_, _
 from kiosk.ids import fmt_wib, parse_iso, utcnow
@@ -29,6 +30,12 @@ def screens() -> list[KioskScreen]:
     return [MaintenancePinScreen(name="maintenance_pin"), MaintenanceScreen(name="maintenance")]
 
 
+PRINTER_STATES = {
+    "not_configured": N_("not configured"), "unplugged": N_("not connected"), "paper_out": N_("out of paper"),
+    "cover_open": N_("cover open"), "offline": N_("offline"), "timeout": N_("not responding"),
+}
+
+
 def _age_text(seconds: float) -> str:
     minutes = int(seconds // 60)
     if minutes < 1:
@@ -36,6 +43,12 @@ def _age_text(seconds: float) -> str:
     if minutes < 120:
         return _("{n} minutes").format(n=minutes)
     return _("{n} hours").format(n=minutes // 60)
+
+
+class HealthRow(BoxLayout):
+    label = StringProperty("")
+    value = StringProperty("")
+    ok = BooleanProperty(True)
 
 
 class MaintenancePinScreen(KioskScreen):
@@ -85,11 +98,10 @@ class MaintenanceScreen(KioskScreen):
                          lane="probe")
 
     def _show_health(self, h: dict) -> None:
-        yes, no = _("OK"), _("Problem")
+        yes = _("OK")
         p = h.get("printer_status", {})
-        rows = [
-            (_("Printer"), yes if p.get("ok") else f"{no} ({p.get('code', '')})", bool(p.get("ok")))
-        ]
+        rows = [(_("Printer"), yes if p.get("ok") else _(PRINTER_STATES.get(p.get("code", ""), N_("Problem"))),
+                 bool(p.get("ok")))]
         scanner = h.get("devices", {}).get("scanner", {})
         if scanner.get("port"):
             rows.append((_("Scanner"), yes if scanner.get("reachable") else no, bool(scanner.get("reachable"))))
@@ -117,14 +129,12 @@ class MaintenanceScreen(KioskScreen):
         self.rows = rows
 
     def on_rows(self, *_a) -> None:
-        from kivy.factory import Factory
-
         box = self.ids.get("health")
         if box is None:
             return
         box.clear_widgets()
         for label, value, ok in self.rows:
-            box.add_widget(Factory.HealthRow(label=label, value=value, ok=ok))
+            box.add_widget(HealthRow(label=label, value=value, ok=ok))
 
     def action(self, name: str) -> None:
         labels = {"test": N_("Printer test"), "reprint": N_("Reprint last receipt"), "z": N_("Daily Z report")}

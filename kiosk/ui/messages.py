@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from kiosk.i18n import N_, _, translate
 
-PRINTER_ERRORS = {
-    "not_configured": N_("No receipt printer is connected to this kiosk."),
-    "offline": N_("The printer is not responding. Check that it is switched on and its cable is plugged in."),
-    "disconnected": N_("The printer is not responding. Check that it is switched on and its cable is plugged in."),
-    "paper_out": N_("The printer is out of paper. Ask an officer to load a new roll."),
-    "paper_near_end": N_("The printer is almost out of paper."),
-    "cover_open": N_("The printer cover is open. Close it and try again."),
-    "timeout": N_("The printer did not answer in time."),
+PRINTER_ERRORS = {  # fallbacks; hardware.printer.PrinterError brings its own screen text
     "nothing_to_reprint": N_("There is no receipt to reprint yet."),
 }
 PRINTER_GENERIC = N_("The printer reported a problem.")
 
 
 def printer_error_text(exc: BaseException) -> str:
+    """The hardware layer's own screen text when it has one, else ours by code."""
+    if hasattr(exc, "screen_text"):
+        return exc.screen_text()
+    if isinstance(exc, LookupError):
+        return _(PRINTER_ERRORS["nothing_to_reprint"])
     code = getattr(exc, "code", "")
     return _(PRINTER_ERRORS.get(code, PRINTER_GENERIC))
 

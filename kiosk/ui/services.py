@@ -90,24 +90,92 @@ class Services:
 
     @property
     def printer(self):
-        """The hardware print service, or None when no printer is configured / the layer is missing."""
-        if self._printer is None and self.cfg.printer.port:
-            try:
-                from hardware.printing import PrintService
-            except ImportError:
-                return None
+        """The hardware print service (``hardware.printer.PrintService``)."""
+        if self._printer is None:
+            from hardware.printer import PrintService
+
             self._printer = PrintService(self.cfg, self.store)
         return self._printer
 
     def printer_status(self) -> dict[str, Any]:
-        svc = self.printer
-        if svc is None:
-            return {"ok": False, "code": "not_configured"}
+        st = self.printer.status().as_dict()
+        st["code"] = st.get("problem") or ""
+        return st
+
+    def print_receipt(self, kind: str, data: object, ref: str):
+        """Print after the business write committed; raises ``PrinterError`` (the job stays in the log)."""
+        from hardware.printer import PrinterError
+
+        if not self.cfg.printer.port:
+            raise PrinterError("not_configured")
+        return self.printer.print(kind, data, ref)
+
+    def reprint_last(self):
+        from hardware.printer import PrinterError
+
+        if not self.cfg.printer.port:
+            raise PrinterError("not_configured")
+        return self.printer.reprint("last")
+
+    def printer_test(self):
+        """A short test page straight through the printer seam (not a receipt, not logged)."""
+        from hardware.escpos_doc import PaperProfile, ReceiptBuilder
+        from hardware.printer import PrinterError, SerialPrinter, send_job
+
+        from kiosk.i18n import _
+
+        pc = self.cfg.printer
+        if not pc.port:
+            raise PrinterError("not_configured")
+        b = ReceiptBuilder(PaperProfile.from_config(pc))
+        b.center(self.facility_name().upper(), bold=True)
+        b.rule()
+        b.center(_("PRINTER TEST"), bold=True, size=(1, 2))
+        b.row(_("Device"), self.cfg.device.device_id)
+        b.row(_("Time"), fmt_wib(utcnow()))
+        b.line(_("If you can read this, the printer works."))
+        b.cut()
+        sp = SerialPrinter(pc.port, pc.baud, pc.status_timeout_s)
         try:
-            st = svc.status()
-        except Exception as exc:  # PrinterError carries .code
-            return {"ok": False, "code": getattr(exc, "code", type(exc).__name__)}
-        return st if isinstance(st, dict) else {"ok": bool(st), "code": "" if st else "unknown"}
+            sp.open()
+            return send_job(sp, b.output())
+        finally:
+            sp.close()
+
+    def z_report_data(self, day=None):
+        """Today's totals of this device (WIB business date) for the Z report."""
+        from hardware.layouts import ZReportData
+        from hardware.printlog import PrintLog
+
+        from kiosk.ids import today_wib
+
+        day = day or today_wib()
+        data = ZReportData(facility_name=self.facility_name(), device_id=self.cfg.device.device_id,
+                           business_date=day, generated_at=utcnow())
+        data.visits_by_session, data.visits_provisional = self._visit_counts(day)
+        counts = PrintLog(self.store).counts()
+        data.prints_count = counts["prints"]
+        data.reprints_count = counts["reprints"]
+        data.outbox_pending = outbox.stats(self.store.conn)["pending"]
+        return data
+
+    def _visit_counts(self, day) -> tuple[dict[str, int], int]:
+        try:
+            from kiosk.domain import reports
+        except ImportError:
+            return {}, 0
+        return reports.visit_counts(self.store, day)
+
+    def print_z_report(self):
+        from hardware.printer import PrinterError
+
+        if not self.cfg.printer.port:
+            raise PrinterError("not_configured")
+        data = self.z_report_data()
+        return self.printer.print("zreport", data, ref=f"Z-{data.business_date.isoformat()}")
+
+    def facility_name(self) -> str:
+        return self.store.get_meta("facility_name") or self.cfg.device.facility_id
 
     def close(self) -> None:
         try:

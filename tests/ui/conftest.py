@@ -21,6 +21,8 @@ from tests.conftest import ROOT, init_device
 
 WIDTH, HEIGHT = 1280, 800
 ARTIFACTS = Path(os.environ.get("LAPAS_UI_ARTIFACTS", ROOT / ".pytest-artifacts" / "ui"))
+(ROOT / ".pytest-artifacts").mkdir(exist_ok=True)
+(ROOT / ".pytest-artifacts" / ".gitignore").write_text("*\n")
 
 
 def _free_display() -> int:

@@ -19,7 +19,7 @@ class StatusStrip(BoxLayout):
         self.connection_text = {
             "online": _("Connected to headquarters"),
             "offline": _("Offline: your data is kept safely on this kiosk"),
-            "unknown": _("Checking connection..."),
+            "unknown": _("Not connected to headquarters yet"),
         }[self.connection]
         if self.data_as_of:
             self.data_text = _("Data as of {time}").format(time=self.data_as_of)
