@@ -1,0 +1,237 @@
+"""The HQ web application: device API (enrol, events, reference), health, and extra routers.
+
+``create_app(db)`` builds the FastAPI app. Other packages add routes without editing this file: a module
+listed in :data:`ROUTER_MODULES` exposes ``router`` (a FastAPI ``APIRouter``) and is included when present.
+Handlers are plain ``def`` (FastAPI runs them in its thread pool) because SQLAlchemy Core is synchronous.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import time
+from typing import Annotated, Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import Depends, FastAPI, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hq import auth, enrolment, ingest, reference
+from hq.db import Database
+from hq.deps import ERROR_SCHEMA, APIError, error_response, get_db, raw_request
+from hq.schema import devices
+from kiosk.ids import now_iso, today_wib
+from sync import protocol
+from sync.protocol import AuthError
+
+log = logging.getLogger("lapas.hq")
+
+ROUTER_MODULES = ["hq.dashboard", "hq.payments.routes"]
+DEVICE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class EventIn(BaseModel):
+    seq: int = Field(ge=1, le=2**62)
+    event_id: str = Field(min_length=1, max_length=64)
+    type: str = Field(min_length=1, max_length=100)
+    payload: dict[str, Any]
+    created_at: str = Field(min_length=1, max_length=40)
+
+
+class EventBatch(BaseModel):
+    device_id: str = Field(pattern=DEVICE_ID)
+    device_time: str | None = Field(default=None, max_length=40, description="the device's own clock (UTC ISO)")
+    pending: int | None = Field(default=None, ge=0, description="events still queued on the device")
+    events: list[EventIn] = Field(max_length=protocol.MAX_EVENTS)
+
+
+class EventResult(BaseModel):
+    event_id: str
+    seq: int
+    status: Literal["accepted", "duplicate", "rejected"]
+    code: str | None = None
+    message: str | None = None
+
+
+class EventsAnswer(BaseModel):
+    results: list[EventResult]
+    high_water_seq: int
+    server_time: str
+
+
+class EnrollIn(BaseModel):
+    code: str = Field(min_length=4, max_length=40)
+    device_id: str = Field(pattern=DEVICE_ID)
+    role: Literal["kiosk", "guard"]
+    public_key: str = Field(min_length=40, max_length=64)
+
+
+class EnrollAnswer(BaseModel):
+    facility_id: str
+    device_id: str
+    key_id: str
+    reference_version: int
+    server_time: str
+
+
+class Health(BaseModel):
+    ok: bool
+    time: str
+    schema_version: int
+
+
+class ReferenceDoc(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    format: str
+    facility_id: str
+    version: int
+    as_of: str
+    kind: Literal["full", "delta"]
+    since: int | None = None
+
+
+ERRORS = {401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA}
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413 before they fill memory."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                return await error_response(413, protocol.E_BATCH_TOO_LARGE,
+                                            f"request body over {self.limit} bytes")(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise APIError(413, protocol.E_BATCH_TOO_LARGE, f"request body over {self.limit} bytes")
+            return msg
+
+        return await self.app(scope, limited, send)
+
+
+def create_app(db: Database) -> FastAPI:
+    app = FastAPI(title="lapas-kiosk HQ", version="1",
+                  description="Headquarters of lapas-kiosk: device enrolment, event ingest, reference data.")
+    app.state.db = db
+
+    @app.exception_handler(AuthError)
+    async def _auth_error(request: Request, exc: AuthError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError):
+        return error_response(exc.status, exc.code, exc.message, **exc.extra)
+
+    @app.exception_handler(enrolment.EnrolmentError)
+    async def _enrol_error(request: Request, exc: enrolment.EnrolmentError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(OperationalError)
+    async def _db_busy(request: Request, exc: OperationalError):
+        log.warning("database error: %s", exc)
+        return error_response(503, "db_unavailable", "database busy or unavailable; retry later")
+
+    @app.get("/v1/health", response_model=Health, tags=["device"])
+    def health(db: Database = Depends(get_db)):
+        """Unsigned liveness probe."""
+        return {"ok": True, "time": now_iso(), "schema_version": db.schema_version()}
+
+    @app.post("/v1/enroll", response_model=EnrollAnswer, responses=ERRORS, tags=["device"])
+    def enroll(body: EnrollIn, raw: auth.RawRequest = Depends(raw_request), db: Database = Depends(get_db)):
+        """Register a device key with a one-time code. Signed by the key being registered (proof of
+        possession)."""
+        req = protocol.parse_headers(raw.headers)
+        if req.device_id != body.device_id:
+            raise APIError(403, protocol.E_DEVICE_MISMATCH, "header and body name different devices")
+        try:
+            public = protocol_public(body.public_key)
+        except ValueError as exc:
+            raise APIError(400, "bad_key", "public_key must be a raw 32-byte Ed25519 key (base64url)") from exc
+        protocol.verify_signature(public, req, raw.method, raw.path_qs, raw.body)
+        protocol.check_timestamp(req.ts, time.time())
+        with db.write() as conn:
+            auth.claim_nonce(conn, req.device_id, req.nonce, int(time.time()))
+            out = enrolment.redeem(conn, body.code, body.device_id, body.role, body.public_key)
+        return {**out, "server_time": now_iso()}
+
+    @app.post("/v1/events", response_model=EventsAnswer, responses=ERRORS, tags=["device"])
+    def post_events(batch: EventBatch, raw: auth.RawRequest = Depends(raw_request),
+                    db: Database = Depends(get_db)):
+        """Store a batch of the signing device's events exactly once; answer per event after the commit."""
+        items = [e.model_dump() for e in batch.events]
+        body = {"device_time": batch.device_time, "pending": batch.pending, "events": items}
+        careful = False
+        for attempt in range(5):
+            try:
+                with db.write() as conn:
+                    device = auth.authenticate(conn, raw)
+                    if batch.device_id != device.device_id:
+                        raise APIError(403, protocol.E_DEVICE_MISMATCH,
+                                       f"device {device.device_id} may push only its own events")
+                    answer = ingest.ingest(conn, device, body, careful=careful)
+                return answer
+            except IntegrityError:  # a concurrent copy of this batch committed first: answer from storage
+                log.info("ingest conflict for %s (attempt %d); retrying", batch.device_id, attempt + 1)
+            except ingest.ProjectionCrashed as exc:
+                log.error("%s; retrying the batch with per-event savepoints", exc)
+                careful = True
+        raise APIError(503, "conflict", "the batch kept conflicting with concurrent writes; retry later")
+
+    @app.get("/v1/reference", response_model=ReferenceDoc, responses={**ERRORS, 304: {"description": "unchanged"}},
+             tags=["device"])
+    def get_reference(request: Request, since: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+                      raw: auth.RawRequest = Depends(raw_request), db: Database = Depends(get_db)):
+        """The facility's reference data: a delta after ``since`` when possible, else a full snapshot."""
+        with db.write() as conn:
+            device = auth.authenticate(conn, raw)
+            reference.roll_day(conn, device.facility_id, _today())
+            version = reference.current_version(conn, device.facility_id)
+            conn.execute(update(devices).where(devices.c.device_id == device.device_id)
+                         .values(last_seen_at=now_iso(), reference_version=since))
+            etag = f'"{device.facility_id}:{version}"'
+            if request.headers.get("if-none-match") == etag and since == version:
+                return Response(status_code=304, headers={"ETag": etag})
+            doc = reference.build(conn, device.facility_id, since)
+        return _json(doc, etag)
+
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                continue
+            raise
+        app.include_router(module.router)
+
+    app.add_middleware(BodyLimit, limit=protocol.MAX_BODY_BYTES + 64 * 1024)
+    return app
+
+
+def protocol_public(b64: str) -> Ed25519PublicKey:
+    raw = protocol.unb64u(b64)
+    if len(raw) != 32:
+        raise ValueError("bad key length")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def _today() -> str:
+    return today_wib().isoformat()
+
+
+def _json(doc: dict, etag: str) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False, separators=(",", ":")), media_type="application/json",
+                    headers={"ETag": etag})

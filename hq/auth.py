@@ -1,0 +1,86 @@
+"""Device authentication at HQ: verify the Ed25519 request signature, the clock window and the nonce.
+
+Order of checks: headers well-formed -> device enrolled -> signature -> not revoked -> timestamp within
++-300 s (answers ``clock_skew`` with ``server_time`` so the device can correct its offset) -> nonce unseen
+(recorded in the caller's transaction, so a replay racing the original loses on ``PRIMARY KEY``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from hq.schema import devices, nonces
+from sync import protocol
+from sync.protocol import AuthError
+
+_key_cache: dict[str, Ed25519PublicKey] = {}
+_last_prune = 0.0
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    facility_id: str
+    role: str
+    key_id: str
+
+
+@dataclass(frozen=True)
+class RawRequest:
+    """What a signature covers: method, path with query, headers and the exact body bytes."""
+
+    method: str
+    path_qs: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def _public(b64: str) -> Ed25519PublicKey:
+    key = _key_cache.get(b64)
+    if key is None:
+        key = Ed25519PublicKey.from_public_bytes(protocol.unb64u(b64))
+        if len(_key_cache) > 10_000:
+            _key_cache.clear()
+        _key_cache[b64] = key
+    return key
+
+
+def authenticate(conn: Connection, raw: RawRequest, now: float | None = None) -> Device:
+    """The device that signed ``raw``; raises :class:`AuthError` otherwise. Claims the nonce in ``conn``."""
+    now = time.time() if now is None else now
+    req = protocol.parse_headers(raw.headers)
+    row = conn.execute(
+        select(devices.c.facility_id, devices.c.role, devices.c.public_key, devices.c.key_id,
+               devices.c.revoked_at).where(devices.c.device_id == req.device_id)
+    ).first()
+    if row is None:
+        raise AuthError(protocol.E_UNKNOWN_DEVICE, f"device {req.device_id} is not enrolled")
+    protocol.verify_signature(_public(row.public_key), req, raw.method, raw.path_qs, raw.body)
+    if row.revoked_at:
+        raise AuthError(protocol.E_REVOKED, f"device {req.device_id} was revoked at {row.revoked_at}", status=403)
+    protocol.check_timestamp(req.ts, now)
+    claim_nonce(conn, req.device_id, req.nonce, int(now))
+    return Device(req.device_id, row.facility_id, row.role, row.key_id)
+
+
+def claim_nonce(conn: Connection, device_id: str, nonce: str, now: int) -> None:
+    global _last_prune
+    seen = conn.execute(
+        select(nonces.c.seen_at).where(nonces.c.device_id == device_id, nonces.c.nonce == nonce)
+    ).first()
+    if seen is not None:
+        raise AuthError(protocol.E_REPLAYED, "this request was already received (replayed nonce)")
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(nonces).values(device_id=device_id, nonce=nonce, seen_at=now))
+    except IntegrityError as exc:  # a concurrent copy of the same request won the race
+        raise AuthError(protocol.E_REPLAYED, "this request was already received (replayed nonce)") from exc
+    if now - _last_prune > 60:
+        _last_prune = now
+        conn.execute(delete(nonces).where(nonces.c.seen_at < now - protocol.NONCE_TTL_S))

@@ -1,0 +1,212 @@
+"""Exactly-once ingest of a device's event batch, in one transaction with the projections.
+
+Per event, in ``seq`` order: an ``event_id`` HQ already holds answers its stored outcome (``duplicate`` for
+an accepted one, the same ``rejected`` otherwise); a new event is validated against its dataclass in
+:mod:`kiosk.events`, projected, and stored under ``UNIQUE(event_id)`` / ``UNIQUE(device_id, seq)`` with
+its outcome. The answer is sent only after the commit. A concurrent copy of the same batch loses on the
+unique constraints, rolls back and is answered from the stored outcomes on its retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import types
+import typing
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection
+
+from hq import projections, reference
+from hq.auth import Device
+from hq.schema import devices, events
+from kiosk.events import EVENT_TYPES
+from kiosk.ids import iso, today_wib
+
+log = logging.getLogger("lapas.hq.ingest")
+
+_PY_TYPES = {"str": str, "int": int, "bool": bool, "dict": dict, "list": list, "None": type(None)}
+
+
+class ProjectionCrashed(Exception):
+    """An unexpected error inside a projection; the batch is retried event by event."""
+
+    def __init__(self, event_id: str, exc: BaseException):
+        super().__init__(f"projection of {event_id} failed: {exc!r}")
+        self.event_id = event_id
+
+
+def _field_types(annotation: str) -> tuple[type, ...] | None:
+    """Allowed JSON types for a dataclass annotation string (``str | None``, ``list[dict]``...)."""
+    out = []
+    for part in annotation.replace(" ", "").split("|"):
+        base = part.split("[", 1)[0]
+        if base not in _PY_TYPES:
+            return None  # unknown annotation: accept any value
+        out.append(_PY_TYPES[base])
+    return tuple(out)
+
+
+_SPECS: dict[str, tuple[dict[str, tuple[type, ...] | None], frozenset[str]]] = {}
+
+
+def _spec(type_name: str):
+    spec = _SPECS.get(type_name)
+    if spec is None:
+        cls = EVENT_TYPES[type_name]
+        hints: dict[str, Any] = {}
+        required = set()
+        for f in dataclasses.fields(cls):
+            ann = f.type if isinstance(f.type, str) else _ann_name(f.type)
+            hints[f.name] = _field_types(ann)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                required.add(f.name)
+        spec = _SPECS[type_name] = (hints, frozenset(required))
+    return spec
+
+
+def _ann_name(tp: Any) -> str:
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        return " | ".join(_ann_name(a) for a in typing.get_args(tp))
+    origin = typing.get_origin(tp)
+    return getattr(origin or tp, "__name__", "object")
+
+
+def validate_payload(type_name: str, payload: Any, facility_id: str) -> tuple[str, str] | None:
+    """``None`` when the payload fits its event type, else ``(code, message)``."""
+    if type_name not in EVENT_TYPES:
+        return ("unknown_type", f"unknown event type {type_name!r}")
+    if not isinstance(payload, dict):
+        return ("invalid_payload", "payload must be a JSON object")
+    hints, required = _spec(type_name)
+    missing = sorted(required - payload.keys())
+    if missing:
+        return ("invalid_payload", f"{type_name}: missing field(s) {', '.join(missing)}")
+    unknown = sorted(payload.keys() - hints.keys())
+    if unknown:
+        return ("invalid_payload", f"{type_name}: unknown field(s) {', '.join(unknown)}")
+    for name, value in payload.items():
+        allowed = hints[name]
+        if allowed is None:
+            continue
+        if isinstance(value, bool) and bool not in allowed:
+            return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got a boolean")
+        if isinstance(value, float):
+            return ("invalid_payload", f"{type_name}.{name}: floats are not allowed (integer units)")
+        if not isinstance(value, allowed):
+            return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got {type(value).__name__}")
+    fac = payload.get("facility_id")
+    if fac is not None and fac != facility_id:
+        return ("wrong_facility", f"event for facility {fac} sent by a device of {facility_id}")
+    return None
+
+
+def _names(types_: tuple[type, ...]) -> str:
+    return " or ".join("null" if t is type(None) else t.__name__ for t in types_)
+
+
+def _parse_device_time(text: str | None, now: datetime) -> int:
+    if not text:
+        return 0
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+    except ValueError:
+        return 0
+    return int(round((dt - now).total_seconds()))
+
+
+def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: bool = False,
+           now: datetime | None = None) -> dict[str, Any]:
+    """Store and project one batch inside ``conn``'s transaction; returns the response body.
+
+    ``careful``: run each projection in a savepoint and dead-letter an event whose projection crashes
+    (the retry path after :class:`ProjectionCrashed`; the fast path uses no savepoints).
+    """
+    now = now or datetime.now(UTC)
+    now_s = iso(now)
+    skew = _parse_device_time(batch.get("device_time"), now)
+    items = sorted(batch["events"], key=lambda e: e["seq"])
+    ids = [e["event_id"] for e in items]
+    seqs = [e["seq"] for e in items]
+    known = {r.event_id: r for r in conn.execute(
+        select(events.c.event_id, events.c.device_id, events.c.seq, events.c.status, events.c.code,
+               events.c.message).where(events.c.event_id.in_(ids)))} if ids else {}
+    taken_seqs = {r.seq: r.event_id for r in conn.execute(
+        select(events.c.seq, events.c.event_id).where(
+            and_(events.c.device_id == device.device_id, events.c.seq.in_(seqs))))} if seqs else {}
+
+    projs = projections.load_modules()
+    ctx = projections.Context(conn, device.facility_id, device.device_id, now_s, today_wib(now).isoformat())
+    results: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = []
+    batch_ids: dict[str, str] = {}
+    for e in items:
+        eid, seq = e["event_id"], e["seq"]
+        old = known.get(eid)
+        if old is not None or eid in batch_ids:
+            if old is not None and (old.device_id != device.device_id or old.seq != seq):
+                results.append(_res(eid, seq, "rejected", "event_id_conflict",
+                                    "this event id is already stored for another device or seq"))
+            elif old is not None and old.status == "rejected":
+                results.append(_res(eid, seq, "rejected", old.code, old.message))
+            else:
+                results.append(_res(eid, seq, "duplicate"))
+            continue
+        if seq in taken_seqs:
+            results.append(_res(eid, seq, "rejected", "seq_conflict",
+                                f"seq {seq} is already stored with event {taken_seqs[seq]}"))
+            continue
+        outcome = validate_payload(e["type"], e["payload"], device.facility_id)
+        if outcome is None and e["type"] in projs:
+            outcome = _project(ctx, projs[e["type"]], e, careful)
+        status = "accepted" if outcome is None else "rejected"
+        rows.append({
+            "event_id": eid, "device_id": device.device_id, "facility_id": device.facility_id, "seq": seq,
+            "type": e["type"], "payload": projections.payload_json(e["payload"]), "created_at": e["created_at"],
+            "received_at": now_s, "skew_s": skew, "status": status,
+            "code": outcome[0] if outcome else None, "message": outcome[1] if outcome else None,
+        })
+        batch_ids[eid] = status
+        taken_seqs[seq] = eid
+        results.append(_res(eid, seq, status, *(outcome or ())))
+    if rows:
+        conn.execute(insert(events), rows)
+    if ctx.touched:
+        reference.bump(conn, device.facility_id, *sorted(ctx.touched), note=ctx.today)
+    high = max([device_high_water(conn, device.device_id)] + [r["seq"] for r in rows])
+    backlog = batch.get("pending")
+    conn.execute(update(devices).where(devices.c.device_id == device.device_id).values(
+        last_seen_at=now_s, last_skew_s=skew, high_water_seq=high,
+        backlog=backlog if isinstance(backlog, int) and backlog >= 0 else None))
+    return {"results": results, "high_water_seq": high, "server_time": now_s}
+
+
+def _project(ctx, fn, e, careful: bool):
+    meta = {"event_id": e["event_id"], "seq": e["seq"], "created_at": e["created_at"]}
+    if not careful:
+        try:
+            return fn(ctx, e["payload"], meta)
+        except Exception as exc:
+            raise ProjectionCrashed(e["event_id"], exc) from exc
+    try:
+        with ctx.conn.begin_nested():
+            return fn(ctx, e["payload"], meta)
+    except Exception as exc:
+        log.exception("projection of %s (%s) failed; event dead-lettered", e["event_id"], e["type"])
+        return ("internal_error", f"HQ could not process this event: {type(exc).__name__}")
+
+
+def device_high_water(conn: Connection, device_id: str) -> int:
+    return conn.execute(select(devices.c.high_water_seq).where(devices.c.device_id == device_id)).scalar_one() or 0
+
+
+def _res(event_id: str, seq: int, status: str, code: str | None = None, message: str | None = None) -> dict:
+    r: dict[str, Any] = {"event_id": event_id, "seq": seq, "status": status}
+    if code is not None:
+        r["code"] = code
+        r["message"] = message or ""
+    return r

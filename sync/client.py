@@ -1,0 +1,166 @@
+"""The device's HTTP client for HQ: signed requests with explicit timeouts, and one exception tree.
+
+Errors::
+
+    SyncError              base; .code is stable, .retryable says whether backing off and retrying may help
+    ├── Unreachable        connection refused/reset, timeout, 5xx, truncated or malformed answer (retryable)
+    └── Refused            HQ said no: revoked, unknown device, bad signature, bad request (retryable only
+                           after an operator acts; the daemon keeps backing off and shows the code)
+
+A ``401 clock_skew`` answer is handled here: the client learns HQ's time, corrects its signing offset and
+retries once. Event times are never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from kiosk.ids import iso, parse_iso
+from sync import protocol
+
+STATUSES = ("accepted", "duplicate", "rejected")
+
+
+class SyncError(Exception):
+    code = "sync_error"
+    retryable = True
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class Unreachable(SyncError):
+    code = "unreachable"
+
+
+class Refused(SyncError):
+    code = "refused"
+    retryable = False
+
+    def __init__(self, message: str, code: str | None = None, status: int = 0):
+        super().__init__(message, code)
+        self.status = status
+
+
+class HQClient:
+    """Talks to one HQ as one device. ``clock`` returns Unix seconds (injectable for tests)."""
+
+    def __init__(self, url: str, device_id: str, key, *, timeout: float = 10.0,
+                 session: requests.Session | None = None, clock: Callable[[], float] = time.time):
+        self.base = url.rstrip("/")
+        self.device_id, self.key, self.timeout, self.clock = device_id, key, timeout, clock
+        self.session = session or requests.Session()
+        self.offset = 0.0  # HQ time minus our clock, learned from answers
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _timeouts(self) -> tuple[float, float]:
+        return (min(5.0, self.timeout), self.timeout)
+
+    def _send(self, method: str, path_qs: str, body: bytes, extra: dict[str, str] | None = None,
+              device_id: str | None = None) -> requests.Response:
+        for attempt in (1, 2):
+            ts = int(self.clock() + self.offset)
+            headers = protocol.sign_headers(self.key, device_id or self.device_id, method, path_qs, body, ts)
+            headers.update(extra or {})
+            if body:
+                headers["Content-Type"] = "application/json"
+            try:
+                resp = self.session.request(method, self.base + path_qs, data=body or None, headers=headers,
+                                            timeout=self._timeouts())
+            except requests.RequestException as exc:
+                raise Unreachable(f"{type(exc).__name__}: {exc}", "unreachable") from exc
+            if resp.status_code == 401 and attempt == 1:
+                err = _error_body(resp)
+                if err.get("code") == protocol.E_CLOCK_SKEW and err.get("server_time"):
+                    self._learn_time(err["server_time"])
+                    continue
+            return resp
+        return resp
+
+    def _learn_time(self, server_time: str) -> None:
+        try:
+            self.offset = parse_iso(server_time).timestamp() - self.clock()
+        except (TypeError, ValueError):
+            pass
+
+    def _check(self, resp: requests.Response) -> dict[str, Any]:
+        if resp.status_code >= 500 or resp.status_code in (408, 429):
+            raise Unreachable(f"HQ answered HTTP {resp.status_code}", f"http_{resp.status_code}")
+        if resp.status_code >= 400:
+            err = _error_body(resp)
+            code = err.get("code") or f"http_{resp.status_code}"
+            raise Refused(f"HQ refused: {code}: {err.get('message', resp.text[:200])}", code, resp.status_code)
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise Unreachable(f"malformed answer from HQ ({len(resp.content)} bytes)", "bad_answer") from exc
+        if not isinstance(data, dict):
+            raise Unreachable("malformed answer from HQ (not an object)", "bad_answer")
+        if isinstance(data.get("server_time"), str):
+            self._learn_time(data["server_time"])
+        return data
+
+    # -- the API -------------------------------------------------------------------------------
+
+    def post_events(self, events: list[dict[str, Any]], pending: int | None = None,
+                    device_id: str | None = None) -> dict[str, Any]:
+        """Push one batch; returns HQ's answer with every sent event's result (validated)."""
+        body = encode_batch(device_id or self.device_id, iso_now(self.clock), events, pending)
+        data = self._check(self._send("POST", "/v1/events", body, device_id=device_id))
+        results = data.get("results")
+        if not isinstance(results, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("event_id"), str) and r.get("status") in STATUSES
+                for r in results):
+            raise Unreachable("malformed answer from HQ (results)", "bad_answer")
+        return data
+
+    def get_reference(self, since: int | None, etag: str | None = None) -> tuple[dict[str, Any] | None, str | None]:
+        """(document or None when unchanged, its ETag)."""
+        path = "/v1/reference" + (f"?since={int(since)}" if since else "")
+        resp = self._send("GET", path, b"", {"If-None-Match": etag} if etag else None)
+        if resp.status_code == 304:
+            return None, etag
+        doc = self._check(resp)
+        return doc, resp.headers.get("ETag")
+
+    def enroll(self, code: str, role: str) -> dict[str, Any]:
+        body = json.dumps({"code": code, "device_id": self.device_id, "role": role,
+                           "public_key": self.key.public_b64}).encode()
+        return self._check(self._send("POST", "/v1/enroll", body))
+
+    def health(self) -> dict[str, Any]:
+        try:
+            resp = self.session.get(self.base + "/v1/health", timeout=self._timeouts())
+        except requests.RequestException as exc:
+            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+        return self._check(resp)
+
+
+def iso_now(clock: Callable[[], float]) -> str:
+    from datetime import UTC, datetime
+
+    return iso(datetime.fromtimestamp(clock(), UTC))
+
+
+def encode_batch(device_id: str, device_time: str, events: list[dict[str, Any]], pending: int | None) -> bytes:
+    return json.dumps({"device_id": device_id, "device_time": device_time, "pending": pending, "events": events},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _error_body(resp: requests.Response) -> dict[str, Any]:
+    try:
+        data = resp.json()
+        return data if isinstance(data, dict) else {}
+    except ValueError:
+        return {}
