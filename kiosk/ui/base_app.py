@@ -42,7 +42,7 @@ class BaseApp(App):
     def __init__(self, cfg: Config, *, services: Services | None = None, voice_dir: Path | None = None, **kw):
         super().__init__(**kw)
         self.cfg = cfg
-        self.title = "lapas-kiosk"
+        self.title = _("Visitor service kiosk")
         self._services = services
         self.voice_dir = voice_dir
         self.worker: Worker | None = None
@@ -145,6 +145,11 @@ class BaseApp(App):
 
     def set_language(self, lang: str) -> None:
         i18n.set_language(lang)
+
+    @staticmethod
+    def language_label(lang: str) -> str:
+        """The language switch shows the language code itself (not translated)."""
+        return lang.upper()
 
     def language_changed(self, lang: str) -> None:
         self.lang = lang

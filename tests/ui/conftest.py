@@ -112,10 +112,12 @@ def start_app(kivy_window, shots_dir, tmp_path):
 
     harnesses = []
 
-    def start(data_dir: Path, cls=None, **kw):
+    def start(data_dir: Path, cls=None, ui: dict | None = None, **kw):
         if cls is None:
             from kiosk.ui.app import KioskApp as cls
         cfg = config.load(data_dir)
+        for key, value in (ui or {}).items():  # in-memory only: e.g. an idle timeout below the config minimum
+            setattr(cfg.ui, key, value)
         app = cls(cfg, voice_dir=tmp_path / "voice", **kw)
         h = Harness(app, shots_dir).start()
         harnesses.append(h)
