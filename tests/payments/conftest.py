@@ -1,0 +1,73 @@
+"""Payments fixtures: an initialised kiosk with reference data holding inmates and the payments sections."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+import pytest
+
+from kiosk import identity
+from kiosk.payments.demo import demo_sections
+from kiosk.payments.reference import SECTIONS, load_payment_sections
+
+# 10:00 WIB on a Monday
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
+NIK = "3524014507900003"
+
+INMATES = [
+    {"id": "inm-0001", "reg_no": "BI.0001/2025", "name": "Budi Santoso", "block": "A", "room": "A-01",
+     "code": "B", "visitable": True, "status": "active"},
+    {"id": "inm-0002", "reg_no": "BI.0002/2025", "name": "Agus Wijaya", "block": "A", "room": "A-02",
+     "code": "B", "visitable": True, "status": "active"},
+    {"id": "inm-0003", "reg_no": "AII.0003/2026", "name": "Slamet Riyadi", "block": "B", "room": "B-01",
+     "code": "A", "visitable": False, "status": "released"},
+]
+
+
+def reference_doc(version: int = 1, **overrides) -> dict:
+    doc = {
+        "format": "lapas-reference/1", "facility_id": "LPS-DEMO", "version": version,
+        "as_of": "2026-11-30T02:00:00.000Z", "kind": "full", "since": None,
+        "facility": {"id": "LPS-DEMO", "name": "Lapas Kelas IIA Demo", "address": "Jl. Demo 1",
+                     "city": "Malang", "room_capacity": 120},
+        "inmates": copy.deepcopy(INMATES),
+        "schedule": {"sessions": {}, "weekdays": {}}, "exceptions": [],
+        "emergency_close": {"closed": False, "reason": "", "until": None},
+        "limits": {"max_followers": 3, "max_children": 2, "visits_per_nik_per_week": 1,
+                   "visits_per_inmate_per_week": 2, "pre_registration_lead_days": 1},
+        "banned_visitors": [], "pre_registrations": [], "trusted_keys": [], "cancelled_tickets": [],
+        "visits_today": [],
+        **demo_sections(),
+    }
+    doc.update(overrides)
+    return doc
+
+
+def load_reference(store, doc: dict) -> None:
+    """Load ``doc`` with the visits engineer's loader when it exists, and the payments sections with ours.
+
+    Until ``kiosk.domain.reference`` lands, the inmates section is written into a stand-in ``inmates`` table
+    (the columns the payments code reads: id, reg_no, name, status)."""
+    try:
+        from kiosk.domain.reference import apply_reference
+    except ImportError:
+        apply_reference = None
+    if apply_reference is not None:
+        apply_reference(store, {k: v for k, v in doc.items() if k not in SECTIONS})
+    elif "inmates" in doc:
+        with store.transaction() as tx:
+            tx.execute("CREATE TABLE IF NOT EXISTS inmates (id TEXT PRIMARY KEY, reg_no TEXT, name TEXT, "
+                       "status TEXT)")
+            tx.execute("DELETE FROM inmates")
+            for i in doc["inmates"]:
+                tx.execute("INSERT INTO inmates VALUES (?, ?, ?, ?)", (i["id"], i["reg_no"], i["name"], i["status"]))
+    load_payment_sections(store, doc, doc.get("version", 0))
+
+
+@pytest.fixture
+def kiosk(device):
+    """(cfg, store, key) of an initialised kiosk holding the demo payments reference data."""
+    cfg, store = device
+    load_reference(store, reference_doc())
+    return cfg, store, identity.load(cfg.keys_dir)
