@@ -5,25 +5,50 @@ from __future__ import annotations
 import importlib
 import logging
 
+from kiosk.ui import visit_api
 from kiosk.ui.base_app import BaseApp
+from kiosk.ui.visit_form import VisitForm
 
 log = logging.getLogger(__name__)
 
-# (module, class, screen name): screens of the visitor kiosk; a module that cannot load (its domain part is not
-# built yet) is skipped, and tiles only show for screens that exist.
+# (module, class, screen name, needs the visits core)
 SCREENS = [
-    ("kiosk.ui.screens.home", "HomeScreen", "home"),
+    ("kiosk.ui.screens.home", "HomeScreen", "home", False),
+    ("kiosk.ui.screens.visit", "VisitNikScreen", "visit_nik", True),
+    ("kiosk.ui.screens.visit", "VisitContactScreen", "visit_contact", True),
+    ("kiosk.ui.screens.visit", "VisitRelationScreen", "visit_relation", True),
+    ("kiosk.ui.screens.visit", "VisitInmateScreen", "visit_inmate", True),
+    ("kiosk.ui.screens.visit", "VisitFollowersScreen", "visit_followers", True),
+    ("kiosk.ui.screens.visit", "FollowerAddScreen", "visit_follower", True),
+    ("kiosk.ui.screens.visit", "VisitSessionScreen", "visit_session", True),
+    ("kiosk.ui.screens.visit", "VisitConfirmScreen", "visit_confirm", True),
+    ("kiosk.ui.screens.visit", "VisitDoneScreen", "visit_done", True),
+    ("kiosk.ui.screens.booking", "BookingScreen", "booking", True),
+    ("kiosk.ui.screens.info", "InfoScreen", "info", True),
 ]
+BACK = {"visit_contact": "visit_nik", "visit_relation": "visit_contact", "visit_inmate": "visit_relation",
+        "visit_followers": "visit_inmate", "visit_follower": "visit_followers", "visit_session": "visit_followers",
+        "visit_confirm": "visit_session"}
 
 
 class KioskApp(BaseApp):
     home = "home"
 
+    def __init__(self, cfg, **kw):
+        super().__init__(cfg, **kw)
+        self.form = VisitForm()
+        self.last_visit = None
+
     def add_screens(self, sm) -> None:
         from kiosk.ui import tiles
 
         tiles.load_extensions()
-        for module, cls, name in SCREENS:
+        domain = visit_api.available()
+        if not domain:
+            log.warning("visits core (kiosk.domain.visits) not available: registration screens are off")
+        for module, cls, name, needs_domain in SCREENS:
+            if needs_domain and not domain:
+                continue
             screen_cls = getattr(importlib.import_module(module), cls)
             sm.add_widget(screen_cls(name=name))
         for tile in tiles.all_tiles():
@@ -35,3 +60,39 @@ class KioskApp(BaseApp):
 
     def open_service(self, screen: str) -> None:
         self.go(screen)
+
+    def back(self) -> None:
+        self.go(BACK.get(self.sm.current, self.home))
+
+    def wipe_state(self) -> None:
+        self.form.clear()
+        self.last_visit = None
+
+    # -- after the visit is committed: show the queue number, then print (printer lane) ----------
+
+    def visit_saved(self, visit) -> None:
+        self.last_visit = visit
+        self.form.clear()
+        for scr in self.sm.screens:
+            if scr.name.startswith("visit_") and hasattr(scr, "reset"):
+                scr.reset()
+        done = self.sm.get_screen("visit_done")
+        done.show(visit)
+        self.go("visit_done")
+        self.print_ticket(visit)
+
+    def print_ticket(self, visit) -> None:
+        done = self.sm.get_screen("visit_done")
+        done.print_state = "printing"
+
+        def job():
+            return self.services.print_receipt("ticket", visit_api.ticket_data(visit), ref=visit.visit_id)
+
+        def ok(_result):
+            done.print_state = "printed"
+
+        def failed(exc):
+            log.error("ticket for visit %s not printed: %s", getattr(visit, "visit_id", "?"), exc)
+            done.print_failed(exc, retry=lambda: self.print_ticket(visit))
+
+        self.run_job(job, ok, failed, lane="printer")
