@@ -83,11 +83,14 @@ class GatewaySimulator:
         return f"http://{host}:{port}"
 
     def start(self) -> GatewaySimulator:
-        for target in (self.httpd.serve_forever, self._notifier, self._ticker):
+        for target in (self._serve, self._notifier, self._ticker):
             t = threading.Thread(target=target, daemon=True, name=f"sim-gateway-{target.__name__}")
             t.start()
             self._threads.append(t)
         return self
+
+    def _serve(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.05)
 
     def wait(self) -> None:
         while not self._stop.wait(0.5):
