@@ -27,6 +27,8 @@ from kiosk.ids import iso, today_wib
 
 log = logging.getLogger("lapas.hq.ingest")
 
+# Events whose facility_id records what the device believed before enrolment (not a claim on a facility).
+FACILITY_EXEMPT = frozenset({"device.initialised"})
 _PY_TYPES = {"str": str, "int": int, "bool": bool, "dict": dict, "list": list, "None": type(None)}
 
 
@@ -98,7 +100,7 @@ def validate_payload(type_name: str, payload: Any, facility_id: str) -> tuple[st
         if not isinstance(value, allowed):
             return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got {type(value).__name__}")
     fac = payload.get("facility_id")
-    if fac is not None and fac != facility_id:
+    if fac is not None and fac != facility_id and type_name not in FACILITY_EXEMPT:
         return ("wrong_facility", f"event for facility {fac} sent by a device of {facility_id}")
     return None
 

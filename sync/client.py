@@ -113,10 +113,16 @@ class HQClient:
 
     # -- the API -------------------------------------------------------------------------------
 
+    def encode_events(self, events: list[dict[str, Any]], pending: int | None = None,
+                      device_id: str | None = None) -> bytes:
+        return encode_batch(device_id or self.device_id, iso_now(self.clock), events, pending)
+
     def post_events(self, events: list[dict[str, Any]], pending: int | None = None,
                     device_id: str | None = None) -> dict[str, Any]:
         """Push one batch; returns HQ's answer with every sent event's result (validated)."""
-        body = encode_batch(device_id or self.device_id, iso_now(self.clock), events, pending)
+        return self.post_encoded(self.encode_events(events, pending, device_id), device_id)
+
+    def post_encoded(self, body: bytes, device_id: str | None = None) -> dict[str, Any]:
         data = self._check(self._send("POST", "/v1/events", body, device_id=device_id))
         results = data.get("results")
         if not isinstance(results, list) or not all(

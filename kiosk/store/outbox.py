@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,15 +108,19 @@ def pending_batch(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_at: str | None = None) -> None:
+def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_at: str | None = None,
+                 on_row: Callable[[int], None] | None = None) -> None:
     """Apply HQ's per-event answers in one transaction (the caller holds no other transaction).
 
     ``results`` items: ``{"event_id", "status": accepted|duplicate|rejected, "code"?, "message"?}``.
+    ``on_row(i)`` runs just before the i-th answer is applied (the sync daemon's fault-injection hook).
     """
     sent_at = sent_at or now_iso()
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for r in results:
+        for i, r in enumerate(results):
+            if on_row is not None:
+                on_row(i)
             if r["status"] in ("accepted", "duplicate"):
                 conn.execute(
                     "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
