@@ -118,7 +118,7 @@ def verify_notification(body: object, server_key: str) -> Notification:
 
 
 def expiry_fields(expiry: timedelta) -> dict:
-    seconds = int(expiry.total_seconds())
+    seconds = expiry // timedelta(seconds=1)
     if seconds <= 0:
         raise ValueError(f"expiry must be positive, got {expiry}")
     return {"expiry_duration": seconds, "unit": "second"}

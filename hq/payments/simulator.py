@@ -45,6 +45,8 @@ from kiosk.payments.demo import demo_merchant_payload
 log = logging.getLogger("lapas.sim.gateway")
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 MAX_EXPIRY_S = 7 * 86400
+TICK_S = 0.2  # how often pending charges are checked for expiry
+WAIT_POLL_S = 0.5
 __all__ = ["GatewaySimulator", "demo_merchant_payload"]
 
 
@@ -93,7 +95,7 @@ class GatewaySimulator:
         self.httpd.serve_forever(poll_interval=0.05)
 
     def wait(self) -> None:
-        while not self._stop.wait(0.5):
+        while not self._stop.wait(WAIT_POLL_S):
             pass
 
     def stop(self) -> None:
@@ -235,7 +237,7 @@ class GatewaySimulator:
     # -- background work --------------------------------------------------------------------------
 
     def _ticker(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(TICK_S):
             now = _now().timestamp()
             with self.lock:
                 due = [c["order_id"] for c in self.charges.values()
