@@ -1,16 +1,16 @@
 """A fault-injecting TCP proxy for HTTP/1.1 on loopback (tests and demos of the sync daemon).
 
-Each accepted connection gets a mode from the plan (a list cycled in order, or a callable of the
-connection number):
+Each request gets a mode from the plan (a list cycled in order, or a callable of the request number);
+every request goes to HQ on a fresh upstream connection:
 
-* ``pass``        pipe both ways untouched (keep-alive works)
+* ``pass``        forward the request and HQ's answer untouched (the client connection stays open)
 * ``reset``       read the request, then reset the connection (HQ never sees it)
 * ``drop``        forward the request, wait for HQ's full answer (HQ has committed), then reset
 * ``delay``       forward the request, hold HQ's answer ``delay_s`` (past the client's timeout), then send it
 * ``truncate``    forward the request, send only half of HQ's answer, then close
 * ``duplicate``   send the request to HQ twice (two connections) and return the second answer
 
-Faulty modes handle one request and close the connection.
+A faulty mode ends the client connection after its request.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ class FaultProxy:
         self.count = 0
         self.log: list[str] = []
         self._stop = threading.Event()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def mode_for(self, n: int) -> str:
@@ -102,10 +103,14 @@ class FaultProxy:
                 client, _ = self.server.accept()
             except OSError:
                 return
+            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    def _next_mode(self) -> str:
+        with self._lock:
             mode = self.mode_for(self.count)
             self.count += 1
             self.log.append(mode)
-            threading.Thread(target=self._handle, args=(client, mode), daemon=True).start()
+        return mode
 
     def _upstream_call(self, request: bytes) -> bytes:
         up = socket.create_connection(self.upstream, timeout=30)
@@ -115,59 +120,32 @@ class FaultProxy:
         finally:
             up.close()
 
-    def _handle(self, client: socket.socket, mode: str) -> None:
+    def _handle(self, client: socket.socket) -> None:
+        """Serve requests of one client connection, each with the plan's next mode."""
         try:
-            if mode == "pass":
-                return self._pipe(client)
-            request = _read_message(client)
-            if not request:
-                client.close()
-                return
-            if mode == "reset":
-                return _reset(client)
-            if mode == "duplicate":
-                self._upstream_call(request)
-            answer = self._upstream_call(request)
-            if mode == "drop":
-                return _reset(client)
-            if mode == "delay":
-                time.sleep(self.delay_s)
+            while not self._stop.is_set():
+                request = _read_message(client, timeout=60)
+                if not request:
+                    break
+                mode = self._next_mode()
+                if mode == "reset":
+                    return _reset(client)
+                if mode == "duplicate":
+                    self._upstream_call(request)
+                try:
+                    answer = self._upstream_call(request)
+                except OSError:
+                    return _reset(client)
+                if mode == "drop":
+                    return _reset(client)
+                if mode == "delay":
+                    time.sleep(self.delay_s)
+                if mode == "truncate":
+                    client.sendall(answer[: max(1, len(answer) // 2)])
+                    break
                 client.sendall(answer)
-            elif mode == "truncate":
-                client.sendall(answer[: max(1, len(answer) // 2)])
-            else:  # duplicate
-                client.sendall(answer)
-            client.close()
+                if mode == "delay":
+                    break
         except OSError:
-            client.close()
-
-    def _pipe(self, client: socket.socket) -> None:
-        try:
-            up = socket.create_connection(self.upstream, timeout=30)
-        except OSError:
-            return _reset(client)
-
-        def pump(src: socket.socket, dst: socket.socket) -> None:
-            try:
-                while True:
-                    data = src.recv(65536)
-                    if not data:
-                        break
-                    dst.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (src, dst):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-        t = threading.Thread(target=pump, args=(up, client), daemon=True)
-        t.start()
-        client.settimeout(None)
-        up.settimeout(None)
-        pump(client, up)
-        t.join(5)
+            pass
         client.close()
-        up.close()
