@@ -19,7 +19,7 @@ from tests.payments.conftest import NIK, NOW
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = [ROOT / "kiosk" / "payments", ROOT / "hq" / "payments"]
 # A float literal is allowed only as a duration (seconds) or a timeout, never near money.
-TIME_NAME = re.compile(r"(_s|timeout|delay|interval|poll_interval)$")
+TIME_NAME = re.compile(r"(_s|timeout|delay|interval)$", re.IGNORECASE)
 
 
 def _float_problems(path: Path) -> list[str]:
