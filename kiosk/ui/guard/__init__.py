@@ -1,0 +1,1 @@
+"""The guard station at the gate (``lapas guard``): scanner verdicts, check-in/out, room count, queue caller."""

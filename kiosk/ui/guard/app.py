@@ -1,0 +1,126 @@
+"""The guard station (``lapas guard``): listens to the QR scanner and shows the offline verdict full screen."""
+
+from __future__ import annotations
+
+import logging
+
+from kivy.clock import Clock
+
+from kiosk.i18n import _
+from kiosk.ui.base_app import BaseApp
+from kiosk.ui.guard import gate_api
+from kiosk.ui.messages import refusal_texts
+
+log = logging.getLogger(__name__)
+
+
+class GuardApp(BaseApp):
+    home = "gate"
+
+    def __init__(self, cfg, **kw):
+        super().__init__(cfg, **kw)
+        self.scanner = None
+        self.scanned_lines: list[str] = []
+        self.caller_voice = None
+
+    def add_screens(self, sm) -> None:
+        from kiosk.ui.guard.screens import GateScreen, ManualEntryScreen, VerdictScreen
+
+        sm.add_widget(GateScreen(name="gate"))
+        sm.add_widget(VerdictScreen(name="verdict"))
+        sm.add_widget(ManualEntryScreen(name="manual"))
+
+    def on_start(self) -> None:
+        super().on_start()
+        if not gate_api.available():
+            self.sm.get_screen("gate").note = _("The gate check is not available on this device.")
+            return
+        sc = self.cfg.scanner
+        if sc.port:
+            from hardware.scanner import ScannerReader
+
+            self.scanner = ScannerReader(sc.port, sc.baud, sc.terminator, on_line=self._line_from_scanner,
+                                         dedupe_window_s=sc.dedupe_window_s, max_line=sc.max_line).start()
+
+    def close_extras(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
+
+    # -- scanning ---------------------------------------------------------------------------------
+
+    def _line_from_scanner(self, text: str) -> None:
+        """Called on the scanner's thread: hand the line to the UI thread."""
+        Clock.schedule_once(lambda _dt: self.scanned(text), 0)
+
+    def scanned(self, payload: str) -> None:
+        self.scanned_lines.append(payload)
+        self.idle.poke() if self.idle else None
+        self.run_job(lambda: gate_api.judge(self.services, payload), self.show_verdict, self._judge_failed)
+
+    def manual_lookup(self, text: str) -> None:
+        self.run_job(lambda: gate_api.lookup(self.services, text), self.show_verdict, self._judge_failed)
+
+    def _judge_failed(self, exc) -> None:
+        if hasattr(exc, "code") and hasattr(exc, "message"):
+            message, hint = refusal_texts(exc)
+        else:
+            log.error("gate check failed", exc_info=exc)
+            message, hint = _("The ticket could not be checked."), _("Check the visitor's KTP and the list.")
+        self.show_message(_("Not found"), message, hint)
+
+    def show_verdict(self, verdict) -> None:
+        if self.panel:
+            self.panel.dismiss(animation=False)
+        screen = self.sm.get_screen("verdict")
+        screen.show(gate_api.verdict_fields(verdict))
+        self.go("verdict")
+        self.speak_instruction()
+
+    def check(self, visit_id: str, direction: str) -> None:
+        fn = gate_api.check_in if direction == "in" else gate_api.check_out
+        screen = self.sm.get_screen("verdict")
+        screen.can_check_in = screen.can_check_out = False
+
+        def done(_result) -> None:
+            screen.done_text = _("Checked in.") if direction == "in" else _("Checked out.")
+            self.refresh_inside()
+
+        self.run_job(lambda: fn(self.services, visit_id), done, self._judge_failed)
+
+    # -- room count and queue caller ----------------------------------------------------------------
+
+    def refresh_inside(self) -> None:
+        if not gate_api.available():
+            return
+        gate = self.sm.get_screen("gate")
+
+        def show(inside) -> None:
+            if inside.capacity:
+                gate.inside_text = _("Inside: {n} of {cap} people").format(n=inside.count, cap=inside.capacity)
+            else:
+                gate.inside_text = _("Inside: {n} people").format(n=inside.count)
+            gate.over = inside.over
+            gate.note = _("Over the room capacity: wait before letting more visitors in.") if inside.over else ""
+
+        self.run_job(lambda: gate_api.inside(self.services), show)
+
+    def call_next(self) -> None:
+        gate = self.sm.get_screen("gate")
+
+        def show(queue_no) -> None:
+            if not queue_no:
+                gate.note = _("Nobody is waiting.")
+                return
+            gate.called = str(queue_no)
+            gate.note = ""
+            if self.caller_voice is None:
+                from kiosk.ui.voice import Voice
+
+                self.caller_voice = Voice(True, self.voice_dir)  # the caller always speaks where espeak-ng exists
+            self.caller_voice.say(_("Queue number {n}, please come to the gate.").format(
+                    n=" ".join(str(queue_no).replace("-", " "))), self.lang)
+
+        self.run_job(lambda: gate_api.next_queue(self.services), show, self._judge_failed)
+
+    def idle_active(self) -> bool:
+        return self.sm.current != self.home
