@@ -21,7 +21,7 @@ def open_window(cfg: config_mod.Config, *, guard: bool, windowed: bool) -> None:
     """Start the Kivy app for ``cfg`` in this process and block until it closes."""
     from kiosk.ui import kivy_env
 
-    kivy_env.prepare(cfg.run_dir / "kivy", windowed=windowed, quiet=True)
+    kivy_env.prepare(cfg.run_dir / "kivy", windowed=windowed, quiet=False)
     if guard:
         from kiosk.ui.guard.app import GuardApp as AppCls
     else:

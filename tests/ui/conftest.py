@@ -10,9 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -25,40 +23,13 @@ ARTIFACTS = Path(os.environ.get("LAPAS_UI_ARTIFACTS", ROOT / ".pytest-artifacts"
 (ROOT / ".pytest-artifacts" / ".gitignore").write_text("*\n")
 
 
-def _free_display() -> int:
-    for n in range(90 + os.getpid() % 300, 1000):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
-def start_xvfb() -> subprocess.Popen | None:
-    """Start Xvfb unless a display is already available; returns the process (or None)."""
-    if os.environ.get("DISPLAY"):
-        return None
-    if not shutil.which("Xvfb"):
-        raise RuntimeError("the UI tests need Xvfb (apt-get install xvfb) or a DISPLAY")
-    for _attempt in range(5):
-        n = _free_display()
-        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp",
-                                 "-noreset"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if Path(f"/tmp/.X11-unix/X{n}").exists():
-                os.environ["DISPLAY"] = f":{n}"
-                return proc
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        proc.kill()
-    raise RuntimeError("could not start Xvfb")
-
-
 def _prepare_kivy() -> None:
     """Before any test module imports Kivy: a display, Kivy's environment, a private KIVY_HOME."""
-    xvfb = start_xvfb()
+    from kiosk.ui import xvfb as xvfb_mod
+
+    xvfb = xvfb_mod.start(WIDTH, HEIGHT)
     if xvfb is not None:
-        atexit.register(lambda: (xvfb.terminate(), xvfb.wait(5)))
+        atexit.register(xvfb_mod.stop, xvfb)
     from kiosk.ui import kivy_env
 
     home = Path(tempfile.mkdtemp(prefix="lapas-kivy-"))

@@ -1,0 +1,210 @@
+"""UI benchmark (issue 6): cold start vs a bare Kivy hello-world, tap-to-next-screen p95, RSS after 100
+registrations. Runs under its own Xvfb when no DISPLAY is set. Prints each figure beside its limit.
+
+    .venv/bin/python bench/ui.py [--starts 5] [--taps 40] [--registrations 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LIMIT_START_RATIO = 2.0
+LIMIT_TAP_P95_MS = 100.0
+LIMIT_RSS_MB = 200.0
+
+# A child process: start an app, print READY <seconds since process start> once the first frame is drawn.
+CHILD = r'''
+import os, sys, time
+T0 = float(sys.argv[2])
+sys.path.insert(0, sys.argv[3])
+from kiosk.ui import kivy_env
+kivy_env.prepare(__import__("pathlib").Path(sys.argv[4]), windowed=True)
+from kivy.clock import Clock
+from kivy.core.window import Window
+def ready(*_a):
+    print("READY", time.time() - T0, flush=True)
+    Clock.schedule_once(lambda _dt: app.stop(), 0)
+if sys.argv[1] == "hello":
+    from kivy.app import App
+    from kivy.uix.label import Label
+    class Hello(App):
+        def build(self):
+            return Label(text="Halo")
+    app = Hello()
+else:
+    from kiosk import config
+    from kiosk.ui.app import KioskApp
+    app = KioskApp(config.load(sys.argv[5]))
+def first_frame(*_a):
+    Window.unbind(on_flip=first_frame)
+    Clock.schedule_once(ready, 0)
+Window.bind(on_flip=first_frame)
+app.run()
+'''
+
+
+def pct(values, p):
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def lapas_init(data_dir: Path) -> None:
+    subprocess.run([sys.executable, "-m", "kiosk", "init", "--data-dir", str(data_dir)], check=True,
+                   capture_output=True, cwd=ROOT)
+
+
+def cold_starts(kind: str, n: int, data_dir: Path, tmp: Path) -> list[float]:
+    out = []
+    for i in range(n):
+        t0 = time.time()
+        child = tmp / "child_start.py"
+        child.write_text(CHILD)
+        proc = subprocess.run([sys.executable, str(child), kind, repr(t0), str(ROOT), str(tmp / f"kh-{kind}-{i}"),
+                               str(data_dir)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+        line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("READY")), None)
+        if line is None:
+            raise SystemExit(f"{kind} start failed:\n{proc.stdout}\n{proc.stderr[-3000:]}")
+        out.append(float(line.split()[1]))
+    return out
+
+
+def tap_latencies(data_dir: Path, taps: int) -> tuple[list[float], str]:
+    """Tap -> next screen drawn, in this process through the real window input queue."""
+    from kivy.core.window import Window
+
+    from kiosk import config
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.harness import Harness
+
+    h = Harness(KioskApp(config.load(data_dir))).start()
+    app = h.app
+    drawn = []
+    Window.bind(on_flip=lambda *_a: drawn.append(time.perf_counter()))
+
+    def timed_tap(widget, target: str) -> float:
+        x, y = widget.to_window(*widget.center)
+        from kivy.base import EventLoop
+
+        from kiosk.ui.harness import Touch
+
+        t = Touch(x, y)
+        t0 = time.perf_counter()
+        EventLoop._dispatch_input("begin", t)
+        EventLoop._dispatch_input("end", t)
+        while app.sm.current != target:
+            EventLoop.idle()
+        n = len(drawn)
+        while len(drawn) == n:
+            EventLoop.idle()
+        return (drawn[-1] - t0) * 1000
+
+    results = []
+    tile_names = [t.screen for t in __import__("kiosk.ui.tiles", fromlist=["tiles"]).tiles(app)]
+    what = "home tile -> first registration screen" if tile_names else "emblem (5th tap) -> PIN screen"
+    for _ in range(taps):
+        if tile_names:
+            tile = next(w for w in app.sm.get_screen("home").ids.tiles.children if w.tile_key == "visit")
+            results.append(timed_tap(tile, "visit_nik"))
+        else:
+            for _i in range(4):
+                h.tap(app.root.ids.emblem, count=False)
+            results.append(timed_tap(app.root.ids.emblem, "maintenance_pin"))
+        cancel = next(w for w in __import__("kiosk.ui.harness", fromlist=["walk"]).walk(app.sm.current_screen)
+                      if getattr(w, "text", "") in ("Batal", "Cancel"))
+        results.append(timed_tap(cancel, "home"))
+    h.stop()
+    return results, what + " and Cancel -> home"
+
+
+def registrations_rss(data_dir: Path, count: int) -> tuple[float, float] | None:
+    """RSS before and after ``count`` registrations driven through the UI (None without the visits core)."""
+    import psutil
+
+    from kiosk.ui import visit_api
+
+    if not visit_api.available():
+        return None
+    from tests.ui.flows import register_once  # the same scripted flow the UI tests use
+
+    from kiosk import config
+    from kiosk.ui.app import KioskApp
+    from kiosk.ui.harness import Harness
+
+    h = Harness(KioskApp(config.load(data_dir))).start()
+    proc = psutil.Process()
+    before = proc.memory_info().rss / 2**20
+    for i in range(count):
+        register_once(h, i)
+    after = proc.memory_info().rss / 2**20
+    h.stop()
+    return before, after
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--starts", type=int, default=5)
+    ap.add_argument("--taps", type=int, default=40)
+    ap.add_argument("--registrations", type=int, default=100)
+    args = ap.parse_args()
+
+    from kiosk.ui import xvfb
+
+    display = xvfb.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="lapas-bench-ui-") as tmp_s:
+            tmp = Path(tmp_s)
+            data_dir = tmp / "kiosk"
+            lapas_init(data_dir)
+            prepare_demo = getattr(__import__("tests.ui.flows", fromlist=["x"]), "prepare_demo", None) \
+                if (ROOT / "tests" / "ui" / "flows.py").exists() else None
+            if prepare_demo:
+                prepare_demo(data_dir)
+            hello = cold_starts("hello", args.starts, data_dir, tmp)
+            kiosk = cold_starts("kiosk", args.starts, data_dir, tmp)
+            h_med, k_med = statistics.median(hello), statistics.median(kiosk)
+            ratio = k_med / h_med
+            print(f"cold start to first frame: kiosk home median {k_med * 1000:.0f} ms, bare Kivy hello-world "
+                  f"median {h_med * 1000:.0f} ms (n={args.starts}); ratio {ratio:.2f} (limit {LIMIT_START_RATIO}) "
+                  f"{'OK' if ratio <= LIMIT_START_RATIO else 'OVER'}")
+
+            from kiosk.ui import kivy_env
+
+            kivy_env.prepare(tmp / "kh-main", windowed=True)
+            lat, what = tap_latencies(data_dir, args.taps)
+            p50, p95 = pct(lat, 50), pct(lat, 95)
+            print(f"tap to next screen drawn ({what}, n={len(lat)}): p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+                  f"(limit {LIMIT_TAP_P95_MS:.0f} ms) {'OK' if p95 <= LIMIT_TAP_P95_MS else 'OVER'}; "
+                  f"p95/limit {p95 / LIMIT_TAP_P95_MS:.2f}")
+
+            rss = registrations_rss(data_dir, args.registrations)
+            if rss is None:
+                print("RSS after registrations: not measured (the visits core, kiosk.domain.visits, is not built yet)")
+            else:
+                before, after = rss
+                print(f"RSS after {args.registrations} registrations through the UI: {after:.0f} MB (before "
+                      f"{before:.0f} MB; limit {LIMIT_RSS_MB:.0f} MB) {'OK' if after <= LIMIT_RSS_MB else 'OVER'}; "
+                      f"ratio {after / LIMIT_RSS_MB:.2f}")
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        xvfb.stop(display)
+        sys.stdout.flush()
+        os._exit(1)
+    xvfb.stop(display)
+    sys.stdout.flush()
+    os._exit(0)  # Kivy's window teardown at interpreter exit is slow and noisy
+
+
+if __name__ == "__main__":
+    main()
