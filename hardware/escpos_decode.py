@@ -274,7 +274,7 @@ class EscPosDecoder:
             if b[i + 1] in (0x21, 0x2D, 0x43, 0x53, 0x57, 0x3F):
                 return i + 3
             return i + 2
-        if c < 0x20:
+        if c < 0x20 or c == 0x7F:
             return i + 1
         j = i
         while j < len(b) and b[j] >= 0x20 and b[j] != 0x7F:
