@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 import click
@@ -26,7 +27,16 @@ def open_window(cfg: config_mod.Config, *, guard: bool, windowed: bool) -> None:
         from kiosk.ui.guard.app import GuardApp as AppCls
     else:
         from kiosk.ui.app import KioskApp as AppCls
-    AppCls(cfg).run()
+    app = AppCls(cfg)
+
+    def request_stop(_signum, _frame):  # one Ctrl-C (or SIGTERM from systemd) closes the window cleanly
+        from kivy.clock import Clock
+
+        Clock.schedule_once(lambda _dt: app.stop(), 0)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    app.run()
 
 
 @click.command("run")
@@ -89,7 +99,36 @@ def unlock_cmd(data_dir):
     click.echo("maintenance lock-out cleared")
 
 
+@click.command("demo")
+@click.option("--data-dir", "data_dir", type=click.Path(file_okay=False), default="demo-data", show_default=True,
+              help="Where the demo keeps HQ's database, the device, receipts and logs.")
+@click.option("--guard", is_flag=True, help="The guard station instead of the visitor kiosk.")
+@click.option("--fullscreen", is_flag=True, help="Full screen (default: a window).")
+def demo_cmd(data_dir, guard, fullscreen):
+    """The whole demo: HQ on loopback, enrolled device, demo data, simulators, sync daemon and the window.
+    One Ctrl-C (or closing the window) stops everything."""
+    from pathlib import Path
+
+    from kiosk.ui.demo import Demo
+
+    setup_logging(False)
+    demo = Demo(Path(data_dir), guard=guard, echo=click.echo)
+    try:
+        demo.start()
+        click.echo("window:    opening (Ctrl-C here or close the window to stop everything)")
+        cfg = load_config(str(demo.device_dir))
+        open_window(cfg, guard=guard, windowed=not fullscreen)
+    except KeyboardInterrupt:
+        click.echo("stopping...")
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        demo.stop()
+        click.echo("demo stopped")
+
+
 def register(main: click.Group) -> None:
     main.add_command(run_cmd)
     main.add_command(guard_cmd)
     main.add_command(maintenance_group)
+    main.add_command(demo_cmd)
