@@ -1,0 +1,37 @@
+#!/bin/sh
+# Install lapas-kiosk on a kiosk, guard-station or HQ machine (Debian 12). Run as root from the source tree:
+#   sh deploy/install.sh kiosk|guard|hq
+set -eu
+ROLE="${1:?usage: install.sh kiosk|guard|hq}"
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+PREFIX=/opt/lapas-kiosk
+
+apt-get update
+apt-get install -y python3 python3-venv xserver-xorg-core xserver-xorg-input-libinput espeak-ng fonts-noto-core \
+    libsdl2-2.0-0 libsdl2-image-2.0-0 libsdl2-ttf-2.0-0 libmtdev1 libgl1 libegl1
+id lapas >/dev/null 2>&1 || useradd --system --home /var/lib/lapas --create-home --groups dialout lapas
+
+mkdir -p "$PREFIX"
+cp -a "$SRC"/. "$PREFIX"/
+python3 -m venv "$PREFIX/.venv"
+"$PREFIX/.venv/bin/pip" install --quiet "$PREFIX"
+
+case "$ROLE" in
+  kiosk|guard)
+    sudo -u lapas env LAPAS_HOME=/var/lib/lapas "$PREFIX/.venv/bin/lapas" init --role "$ROLE"
+    install -m 644 "$SRC/deploy/lapas-xorg.service" "$SRC/deploy/lapas-sync.service" \
+        "$SRC/deploy/lapas-$ROLE.service" /etc/systemd/system/
+    [ "$ROLE" = kiosk ] && UNIT=lapas-kiosk || UNIT=lapas-guard
+    systemctl daemon-reload
+    systemctl enable lapas-xorg lapas-sync "$UNIT"
+    echo "next: lapas enroll --hq URL --code CODE; lapas maintenance set-pin; set printer/scanner ports in"
+    echo "      /var/lib/lapas/lapas.toml; then: systemctl start lapas-xorg lapas-sync $UNIT"
+    ;;
+  hq)
+    id lapas-hq >/dev/null 2>&1 || useradd --system --home /var/lib/lapas-hq --create-home lapas-hq
+    install -m 644 "$SRC/deploy/lapas-hq.service" /etc/systemd/system/
+    systemctl daemon-reload
+    systemctl enable --now lapas-hq
+    ;;
+  *) echo "unknown role $ROLE" >&2; exit 2 ;;
+esac
