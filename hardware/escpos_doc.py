@@ -8,6 +8,7 @@ transliterated to plain ASCII first so every thermal printer's default code page
 
 from __future__ import annotations
 
+import copy
 import textwrap
 import unicodedata
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class PaperProfile:
     qr_size: int = 6
     qr_ec: str = "M"
     logo: str = ""  # path of a PNG printed on top of every receipt; empty = no logo
+    native_qr: bool = True  # False: send QR codes as raster images (printers without GS ( k)
 
     @property
     def columns(self) -> int:
@@ -105,6 +107,9 @@ class ReceiptBuilder:
     def __init__(self, profile: PaperProfile | int | None = None):
         self.profile = PaperProfile.of(profile)
         self.p = Dummy()
+        data = copy.deepcopy(self.p.profile.profile_data)  # tell python-escpos the paper width in dots
+        data.setdefault("media", {}).setdefault("width", {})["pixels"] = self.profile.dots
+        self.p.profile.profile_data = data
         self.p._raw(INIT)
         self._align = "left"
         self._bold = False
@@ -203,10 +208,11 @@ class ReceiptBuilder:
 
     # -- graphics ------------------------------------------------------------------------------
 
-    def qr(self, payload: str, *, native: bool = True, size: int | None = None, ec: str | None = None) -> None:
+    def qr(self, payload: str, *, native: bool | None = None, size: int | None = None, ec: str | None = None) -> None:
         """A centred QR code. Native = the printer draws it from ``GS ( k`` (a few bytes); otherwise a
         raster image is sent (used only to measure the difference)."""
         ec = ec or self.profile.qr_ec
+        native = self.profile.native_qr if native is None else native
         size = fit_qr_size(payload, ec, size or self.profile.qr_size, self.profile.dots)
         self.style(align="center", bold=False, invert=False, size=(1, 1))
         if native:

@@ -5,7 +5,7 @@ Fixed values (no clock, no randomness) so the same sample always renders to the 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from hardware.layouts import (
     ComplaintReceiptData,
@@ -19,7 +19,7 @@ from hardware.layouts import (
 )
 
 FACILITY = "Lapas Kelas IIA Demo"
-AT = datetime(2026, 11, 29, 6, 5, tzinfo=timezone.utc)  # 13:05 WIB
+AT = datetime(2026, 11, 29, 6, 5, tzinfo=UTC)  # 13:05 WIB
 # Shaped like a signed ticket (docs/visits.md): version, facility, ids, date, session, signature.
 TICKET_QR = ("LT1.LPS-DEMO.0193a1f2-7c4e-7b21-9d3a-5e8f00c1d2e3.20261129.P.inm-0001.2.20261129T0830"
              ".Zk3pQm8vR2xYb1NhT0VwdUlqWXpHc2lBbkJ3dE5vQ2ZrUmRMZVhtVmJ1WQ")

@@ -7,7 +7,7 @@ and review the ``.txt`` pictures in the diff.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -143,7 +143,7 @@ def test_logo_from_assets_is_printed_as_raster(tmp_path):
 
 def test_copy_banner_marks_reprints():
     original = layouts.render(samples.ticket(), 80)
-    at = datetime(2026, 11, 29, 7, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 29, 7, 0, tzinfo=UTC)
     copy = decode(layouts.as_copy(original, 2, at, 80))[0]
     first = copy.lines[0]
     assert first.text.strip() == "SALINAN #2" and first.spans[0].invert
