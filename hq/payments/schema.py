@@ -45,6 +45,8 @@ payments = Table(
     Column("mode", Text, nullable=False),  # online | offline
     Column("status", Text, nullable=False),
     Column("charge_order_id", Text),
+    Column("qris", Text, nullable=False, default=""),
+    Column("expires_at", Text, nullable=False, default=""),
     Column("transaction_id", Text),
     Column("paid_amount", BigInteger),
     Column("settled_at", Text),

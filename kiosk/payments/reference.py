@@ -164,10 +164,13 @@ VALIDATORS = {
 }
 
 
+OPTIONAL = ("merchant", "deposit_rules", "menu")  # null = not configured at this facility
+
+
 def validate_payment_sections(doc: dict) -> None:
     """Validate every payments section present in ``doc`` (raises :class:`PaymentReferenceError`)."""
     for name in SECTIONS:
-        if name in doc:
+        if name in doc and not (doc[name] is None and name in OPTIONAL):
             VALIDATORS[name](doc[name])
 
 
@@ -199,7 +202,9 @@ def apply_payment_sections(conn: sqlite3.Connection, doc: dict, version: int = 0
         raise RuntimeError("apply_payment_sections must run inside a store transaction")
     changed = 0
     for name in ("merchant", "deposit_rules", "menu", "balances"):
-        if name in doc:
+        if name in doc and doc[name] is None:
+            conn.execute("DELETE FROM payment_reference WHERE section = ?", (name,))
+        elif name in doc:
             conn.execute("INSERT INTO payment_reference(section, body, version) VALUES (?, ?, ?) "
                          "ON CONFLICT(section) DO UPDATE SET body = excluded.body, version = excluded.version",
                          (name, json.dumps(doc[name], ensure_ascii=False, sort_keys=True), version))

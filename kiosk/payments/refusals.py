@@ -35,6 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_quantity": (N_("The quantity of {item} is not valid."), N_("Use the plus and minus buttons.")),
     "not_found": (N_("Payment {reference} was not found."), N_("Check the receipt number.")),
     "bad_state": (N_("This payment can no longer be changed (status: {status})."), N_("Start a new payment.")),
+    "hq_refused": (N_("Headquarters did not accept this payment."),
+                   N_("Please ask an officer for information.")),
     "qr_mismatch": (N_("The payment QR from headquarters does not match this payment."),
                     N_("Please ask an officer for help.")),
 }
