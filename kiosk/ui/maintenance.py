@@ -4,7 +4,7 @@ test, reprint of the last receipt, the daily Z report and exit. Shared by the ki
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kivy.lang import Builder
@@ -76,7 +76,7 @@ class MaintenancePinScreen(KioskScreen):
             self.message = ""
             self.app.go("maintenance")
         elif attempt.locked_until:
-            until = datetime.fromtimestamp(attempt.locked_until, tz=timezone.utc)
+            until = datetime.fromtimestamp(attempt.locked_until, tz=UTC)
             self.message = _("Too many wrong PINs. Maintenance is locked until {time}.").format(time=fmt_wib(until))
         else:
             self.message = _("Wrong PIN. {n} tries left before maintenance is locked.").format(n=attempt.tries_left)
@@ -104,7 +104,8 @@ class MaintenanceScreen(KioskScreen):
                  bool(p.get("ok")))]
         scanner = h.get("devices", {}).get("scanner", {})
         if scanner.get("port"):
-            rows.append((_("Scanner"), yes if scanner.get("reachable") else no, bool(scanner.get("reachable"))))
+            rows.append((_("Scanner"), yes if scanner.get("reachable") else _("not connected"),
+                         bool(scanner.get("reachable"))))
         else:
             rows.append((_("Scanner"), _("not configured"), True))
         hq = h.get("hq", {})

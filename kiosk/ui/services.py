@@ -121,7 +121,6 @@ class Services:
         """A short test page straight through the printer seam (not a receipt, not logged)."""
         from hardware.escpos_doc import PaperProfile, ReceiptBuilder
         from hardware.printer import PrinterError, SerialPrinter, send_job
-
         from kiosk.i18n import _
 
         pc = self.cfg.printer
@@ -146,7 +145,6 @@ class Services:
         """Today's totals of this device (WIB business date) for the Z report."""
         from hardware.layouts import ZReportData
         from hardware.printlog import PrintLog
-
         from kiosk.ids import today_wib
 
         day = day or today_wib()

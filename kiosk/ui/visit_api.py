@@ -57,7 +57,7 @@ def nik_problem(nik: str) -> Any:
 
 def find_inmate(store, query: str):
     ref = _domain("reference")
-    fn = getattr(ref, "find_inmate", None) or getattr(ref, "lookup_inmate")
+    fn = getattr(ref, "find_inmate", None) or ref.lookup_inmate
     return fn(store, query)
 
 

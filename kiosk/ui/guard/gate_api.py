@@ -44,7 +44,7 @@ def judge(services, payload: str):
 def lookup(services, text: str):
     """Manual entry when a QR is damaged: a queue number (P-017) or the start of a visit id."""
     gate = _gate()
-    fn = getattr(gate, "lookup", None) or getattr(gate, "find_visit", None) or getattr(gate, "judge_manual")
+    fn = getattr(gate, "lookup", None) or getattr(gate, "find_visit", None) or gate.judge_manual
     return fn(services.store, services.cfg, text.strip().upper() if "-" in text and len(text) < 8 else text.strip())
 
 
@@ -69,7 +69,7 @@ def inside(services) -> Inside:
 def next_queue(services):
     """The next queue number to call (and record the call as a QueueCalled event), or None."""
     gate = _gate()
-    fn = getattr(gate, "call_next", None) or getattr(importlib.import_module("kiosk.domain.queue"), "call_next")
+    fn = getattr(gate, "call_next", None) or importlib.import_module("kiosk.domain.queue").call_next
     return fn(services.store, services.cfg)
 
 

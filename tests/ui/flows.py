@@ -1,0 +1,109 @@
+"""Scripted touch flows shared by the UI tests and bench/ui.py: demo data, one registration through the UI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kiosk.ui.harness import find_key, find_text, walk
+from tests.conftest import lapas
+
+
+def prepare_demo(data_dir: Path) -> dict:
+    """Fresh demo reference data (the visits core's generator) loaded into the device."""
+    ref = data_dir / "reference.json"
+    lapas("reference", "demo", "--out", str(ref), check=True)
+    lapas("reference", "load", str(ref), "--data-dir", str(data_dir), check=True)
+    return json.loads(ref.read_text(encoding="utf-8"))
+
+
+def demo_nik(i: int) -> str:
+    """A structurally valid NIK (East Java, 15 Aug 1990, woman: day + 40) with serial i + 1."""
+    return f"35071255089{(i + 1) % 100000:05d}"[:16] if i >= 10000 else f"350712550890{i + 1:04d}"
+
+
+def visitable_inmates(doc: dict) -> list[dict]:
+    return [m for m in doc.get("inmates", []) if m.get("visitable", True) and m.get("status", "active") == "active"]
+
+
+def tile(h, key: str):
+    return next(w for w in h.app.sm.get_screen("home").ids.tiles.children if w.tile_key == key)
+
+
+def enabled_buttons(root):
+    from kiosk.ui.widgets.base import BigButton
+
+    return [w for w in walk(root) if isinstance(w, BigButton) and not w.disabled and not w.hidden]
+
+
+def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int = 0, shots: bool = False,
+                  doc: dict | None = None) -> str:
+    """Register one visit through the touch UI; returns the queue number shown on the done screen."""
+    app = h.app
+    shot = h.screenshot if shots else (lambda _n: None)
+    h.tap(tile(h, "visit"))
+    nik_screen = app.sm.get_screen("visit_nik")
+    shot("visit-nik-empty")
+    h.type(nik_screen.ids.keypad, demo_nik(i))
+    shot("visit-nik-typed")
+    h.tap(find_key(nik_screen.ids.keypad, "enter"), count=False)
+    assert app.sm.current == "visit_contact", nik_screen.help
+    contact = app.sm.get_screen("visit_contact")
+    h.type(contact.ids.keyboard, "SITI AMINAH")
+    h.tap(find_key(contact.ids.keyboard, "enter"), count=False)
+    h.type(contact.ids.keyboard, "081234567890")
+    shot("visit-contact")
+    h.tap(find_key(contact.ids.keyboard, "enter"), count=False)
+    assert app.sm.current == "visit_relation", contact.help
+    shot("visit-relation")
+    relation = app.sm.get_screen("visit_relation")
+    h.tap(relation.ids.choices.children[-1])  # the first choice: husband / wife
+    assert app.sm.current == "visit_inmate"
+    inmate_screen = app.sm.get_screen("visit_inmate")
+    if inmate_reg_no is None:
+        inmate_reg_no = visitable_inmates(doc)[i]["reg_no"]
+    h.type(inmate_screen.ids.keyboard, inmate_reg_no)
+    h.tap(find_key(inmate_screen.ids.keyboard, "enter"), count=False)
+    h.settle()
+    shot("visit-inmate-found")
+    h.tap(inmate_screen.ids.confirm)
+    assert app.sm.current == "visit_followers"
+    fscreen = app.sm.get_screen("visit_followers")
+    for n in range(followers):
+        h.tap(fscreen.ids.add, count=False)
+        add = app.sm.get_screen("visit_follower")
+        h.type(add.ids.keyboard, f"ANAK {chr(65 + n)}")
+        h.tap(add.ids.choices.children[-3], count=False)  # son / daughter
+    shot("visit-followers")
+    h.tap(fscreen.ids.next)
+    h.settle()
+    assert app.sm.current == "visit_session"
+    shot("visit-session")
+    session_screen = app.sm.get_screen("visit_session")
+    choice = next((b for b in reversed(session_screen.ids.sessions.children) if not b.disabled), None)
+    days = list(reversed(session_screen.ids.days.children))
+    d = 0
+    while choice is None and d + 1 < len(days):  # today's sessions may be over: the next day with a place
+        d += 1
+        h.tap(days[d], count=False)
+        h.settle()
+        choice = next((b for b in reversed(session_screen.ids.sessions.children) if not b.disabled), None)
+    assert choice is not None, "no open session in the coming days"
+    h.tap(choice)
+    assert app.sm.current == "visit_confirm"
+    shot("visit-confirm")
+    h.tap(app.sm.get_screen("visit_confirm").ids.print_button)
+    h.settle(timeout=20)
+    assert app.sm.current == "visit_done", (app.panel and app.panel.message)
+    done = app.sm.get_screen("visit_done")
+    shot("visit-done")
+    assert done.queue_no and find_text(app.root, done.queue_no, exact=True)
+    queue_no = done.queue_no
+    h.tap(find_text(app.root, app_text(h, "Finish"), exact=True), count=False)
+    return queue_no
+
+
+def app_text(h, msgid: str) -> str:
+    from kiosk.i18n import _
+
+    return _(msgid)
