@@ -55,6 +55,33 @@ class KioskApp(BaseApp):
             for screen in tile.screens(self):
                 sm.add_widget(screen)
 
+    def on_start(self) -> None:
+        super().on_start()
+        sc = self.cfg.scanner
+        self.scanner = None
+        if sc.port and self.has_screen("booking"):
+            from kivy.clock import Clock
+
+            from hardware.scanner import ScannerReader
+
+            def line(text: str) -> None:  # scanner thread -> UI thread
+                Clock.schedule_once(lambda _dt: self.scanned(text), 0)
+
+            self.scanner = ScannerReader(sc.port, sc.baud, sc.terminator, on_line=line,
+                                         dedupe_window_s=sc.dedupe_window_s, max_line=sc.max_line).start()
+
+    def close_extras(self) -> None:
+        if getattr(self, "scanner", None) is not None:
+            self.scanner.stop()
+
+    def scanned(self, text: str) -> None:
+        """A booking QR scanned on the home or booking screen redeems the booking; elsewhere it is ignored."""
+        if self.sm.current not in (self.home, "booking") or self.panel is not None:
+            return
+        self.idle.poke() if self.idle else None
+        self.go("booking")
+        self.sm.get_screen("booking").scanned(text)
+
     def has_screen(self, name: str) -> bool:
         return self.sm is not None and self.sm.has_screen(name)
 
