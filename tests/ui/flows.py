@@ -37,8 +37,8 @@ def enabled_buttons(root):
 
 
 def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int = 0, shots: bool = False,
-                  doc: dict | None = None) -> str:
-    """Register one visit through the touch UI; returns the queue number shown on the done screen."""
+                  doc: dict | None = None) -> tuple[str, str]:
+    """Register one visit through the touch UI; returns (queue number shown, ticket QR payload shown)."""
     app = h.app
     shot = h.screenshot if shots else (lambda _n: None)
     h.tap(tile(h, "visit"))
@@ -98,9 +98,9 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
     done = app.sm.get_screen("visit_done")
     shot("visit-done")
     assert done.queue_no and find_text(app.root, done.queue_no, exact=True)
-    queue_no = done.queue_no
+    queue_no, qr = done.queue_no, done.qr
     h.tap(find_text(app.root, app_text(h, "Finish"), exact=True), count=False)
-    return queue_no
+    return queue_no, qr
 
 
 def app_text(h, msgid: str) -> str:

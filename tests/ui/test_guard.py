@@ -26,8 +26,7 @@ def scanner_sim(*lines: str):
 def test_valid_forged_and_replayed_tickets_and_room_count(start_app, kiosk_dir):
     doc = prepare_demo(kiosk_dir)
     kiosk = start_app(kiosk_dir)
-    register_once(kiosk, 0, doc=doc)
-    ticket = kiosk.app.last_visit.ticket if kiosk.app.last_visit else None
+    _queue_no, ticket = register_once(kiosk, 0, doc=doc)
     kiosk.stop()
     assert ticket
     forged = ticket[:-3] + ("A" if ticket[-3] != "A" else "B") + ticket[-2:]
@@ -38,7 +37,6 @@ def test_valid_forged_and_replayed_tickets_and_room_count(start_app, kiosk_dir):
     try:
         h = start_app(kiosk_dir, cls=GuardApp)
         h.app.cfg.scanner.port = pty
-        h.app.on_start_scanner = None
         from hardware.scanner import ScannerReader
 
         h.app.scanner = ScannerReader(pty, 9600, "CR", on_line=h.app._line_from_scanner).start()

@@ -37,7 +37,8 @@ def test_happy_path_in_six_taps_prints_the_ticket(start_app, demo_kiosk, tmp_pat
         h = start_app(data_dir)
         h.app.cfg.printer.port = pty
         h.screenshot("home")
-        queue_no = register_once(h, 0, doc=doc, shots=True)
+        queue_no, qr = register_once(h, 0, doc=doc, shots=True)
+        assert qr  # the ticket's signed payload is shown as a QR on the done screen
         assert h.taps <= 6, f"{h.taps} taps"
         deadline = time.monotonic() + 15
         while not list(receipts.glob("*.txt")) and time.monotonic() < deadline:
