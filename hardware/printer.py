@@ -256,7 +256,7 @@ class PrintService:
     def __init__(self, cfg, store, *, chunk: int = CHUNK):
         self.cfg = cfg
         self.store = store
-        self.log = PrintLog(store) if store is not None else None
+        self.log = PrintLog(store)
         self.profile = PaperProfile.from_config(cfg.printer)
         self.chunk = chunk
         self._lock = threading.Lock()
@@ -271,7 +271,7 @@ class PrintService:
             return probe(pc.port, pc.baud, pc.status_timeout_s)
 
     def last_job(self, kind: str | None = None) -> PrintJob | None:
-        return self.log.last(kind) if self.log else None
+        return self.log.last(kind)
 
     def print(self, kind: str, data: object, ref: str) -> PrintResult:
         """Render, record, send. On failure the job stays in the log as ``failed`` and PrinterError is raised."""

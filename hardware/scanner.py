@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 _BAD_CATEGORIES = {"Cc", "Cs", "Co", "Cn"}
 
 
+class TooLong(bytes):
+    """The first bytes of a line that went over the length limit (the rest was dropped)."""
+
+
 class LineFramer:
     """Splits a byte stream into lines; enforces the length limit while a line is still arriving."""
 
@@ -41,16 +45,16 @@ class LineFramer:
         self.buf = bytearray()
         self.discarding = False  # inside an over-long line: drop bytes up to its terminator
 
-    def feed(self, data: bytes) -> list[bytes | None]:
-        """Complete lines in order; ``None`` marks an over-long line that was dropped."""
+    def feed(self, data: bytes) -> list[bytes]:
+        """Complete lines in order; a :class:`TooLong` marks an over-long line that was dropped."""
         self.buf += data
-        out: list[bytes | None] = []
+        out: list[bytes] = []
         while True:
             idx = self.buf.find(self.terminator)
             if idx < 0:
                 if len(self.buf) > self.max_line + 1:  # +1: a CR of a CRLF pair may still be waiting
                     if not self.discarding:
-                        out.append(None)
+                        out.append(TooLong(self.buf[:40]))
                     self.discarding = True
                     self.buf.clear()
                 return out
@@ -60,7 +64,7 @@ class LineFramer:
                 self.discarding = False
                 continue
             if len(line) > self.max_line + 1:
-                out.append(None)
+                out.append(TooLong(line[:40]))
                 continue
             out.append(line)
 
@@ -204,8 +208,8 @@ class ScannerReader:
     def feed(self, data: bytes) -> None:
         """Frame, check, de-duplicate and deliver (public so a test or a keyboard wedge can inject bytes)."""
         for raw in self.framer.feed(data):
-            if raw is None:
-                self._reject(b"", f"longer than {self.max_line} bytes")
+            if isinstance(raw, TooLong):
+                self._reject(raw, f"longer than {self.max_line} bytes")
                 continue
             text, reason = clean_line(raw, self.max_line)
             if text is None:
@@ -229,7 +233,8 @@ class ScannerReader:
     def _reject(self, raw: bytes, reason: str) -> None:
         self.stats["rejected"] += 1
         shown = raw[:40]
-        log.warning("scanner %s: rejected input (%s): %r%s", self.port, reason, shown, "..." if len(raw) > 40 else "")
+        more = "..." if len(raw) > 40 or isinstance(raw, TooLong) else ""
+        log.warning("scanner %s: rejected input (%s): %r%s", self.port, reason, shown, more)
 
     def _forget_old(self, now: float) -> None:
         if len(self._seen) > 256:
