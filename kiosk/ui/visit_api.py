@@ -55,6 +55,11 @@ def nik_problem(nik: str) -> Any:
     return None
 
 
+def normalise_phone(text: str) -> str:
+    """``+628...``; raises the domain's Refusal (``invalid_phone``) explaining what is wrong."""
+    return _domain("phone").normalise_phone(text)
+
+
 def find_inmate(store, query: str):
     ref = _domain("reference")
     fn = getattr(ref, "find_inmate", None) or ref.lookup_inmate

@@ -118,11 +118,15 @@ class VisitContactScreen(VisitStep):
             self.help = ""
             self.focus("phone")
             return
-        phone = self.ids.phone.value.replace(" ", "")
-        if not (phone.startswith(("08", "+62", "62")) and 9 <= len(phone.lstrip("+")) <= 15 and
-                phone.lstrip("+").isdigit()):
+        try:
+            phone = visit_api.normalise_phone(self.ids.phone.value)
+        except Exception as exc:  # the domain's Refusal says what is wrong and what to do
             self.ids.phone.error = True
-            self.help = _("Type a mobile number starting with 08, for example 081234567890.")
+            if hasattr(exc, "message"):
+                message, hint = refusal_texts(exc)
+                self.help = f"{message} {hint}".strip()
+            else:
+                self.help = _("Type a mobile number starting with 08, for example 081234567890.")
             return
         self.ids.phone.error = False
         self.form.name, self.form.phone = name, phone
