@@ -20,6 +20,7 @@ lost). Printers that never answer status requests are printed to blind (logged o
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -134,7 +135,7 @@ class SerialPrinter:
         p = EscposSerial(devfile=self.port, baudrate=self.baud, timeout=self.status_timeout_s, dsrdtr=False)
         try:
             p.open()
-        except (DeviceNotFoundError, OSError, serial.SerialException) as exc:
+        except (DeviceNotFoundError, OSError, serial.SerialException, termios.error) as exc:
             raise PrinterError("unplugged", f"cannot open {self.port}: {exc}") from exc
         p.device.write_timeout = self._write_timeout(CHUNK)
         self._p = p
@@ -164,7 +165,7 @@ class SerialPrinter:
             self._p._raw(data)
         except serial.SerialTimeoutException as exc:
             raise PrinterError("timeout", f"write to {self.port} timed out") from exc
-        except (OSError, serial.SerialException) as exc:
+        except (OSError, serial.SerialException, termios.error) as exc:
             raise PrinterError("unplugged", f"write to {self.port} failed: {exc}") from exc
 
     def query(self, n: int, after_bytes: int = 0) -> int | None:
@@ -188,7 +189,7 @@ class SerialPrinter:
             return None
         except serial.SerialTimeoutException as exc:
             raise PrinterError("timeout", f"status request to {self.port} timed out") from exc
-        except (OSError, serial.SerialException) as exc:
+        except (OSError, serial.SerialException, termios.error) as exc:
             raise PrinterError("unplugged", f"{self.port} disappeared: {exc}") from exc
 
     def status(self, after_bytes: int = 0) -> PrinterStatus:

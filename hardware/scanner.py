@@ -18,6 +18,7 @@ path every ``reconnect_s`` until it is back.
 from __future__ import annotations
 
 import logging
+import termios
 import threading
 import time
 import unicodedata
@@ -163,7 +164,7 @@ class ScannerReader:
     def _open(self) -> bool:
         try:
             self._serial = serial.serial_for_url(self.port, baudrate=self.baud, timeout=0.2)
-        except (OSError, ValueError, serial.SerialException) as exc:
+        except (OSError, ValueError, serial.SerialException, termios.error) as exc:
             log.debug("scanner %s not available: %s", self.port, exc)
             return False
         self.framer.reset()
@@ -191,7 +192,7 @@ class ScannerReader:
                 warned = False
             try:
                 data = self._serial.read(self._serial.in_waiting or 1)
-            except (OSError, serial.SerialException, TypeError, AttributeError) as exc:
+            except (OSError, serial.SerialException, termios.error, TypeError, AttributeError) as exc:
                 if self._stop.is_set():
                     break
                 log.warning("scanner %s disconnected: %s", self.port, exc)

@@ -20,10 +20,12 @@ requests are still answered); what was printed of the current receipt is saved a
 from __future__ import annotations
 
 import os
+import queue
 import re
 import select
 import signal
 import sys
+import threading
 import time
 import tty
 from dataclasses import dataclass
@@ -99,10 +101,17 @@ class PrinterSim:
         self.stopping = False
         self._raw_job = bytearray()
         self._toggle: str | None = None
+        self._say_lock = threading.Lock()
+        # Receipts are drawn and written on their own thread: a real printer answers real-time status
+        # requests at once, even while it is busy printing, so the byte pump must never wait for a PNG.
+        self._saves: queue.Queue = queue.Queue()
+        self._saver = threading.Thread(target=self._save_loop, name="receipt-writer", daemon=True)
+        self._saver.start()
 
     def say(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        with self._say_lock:
+            self.out.write(text + "\n")
+            self.out.flush()
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -139,17 +148,34 @@ class PrinterSim:
     # -- output ----------------------------------------------------------------------------------
 
     def save(self, receipt: Receipt, raw: bytes | None = None) -> Path:
+        """Queue ``receipt`` for writing; returns the path its .txt will have."""
         stem = f"receipt-{self.number:04d}" + ("-partial" if receipt.partial else "")
         self.number += 1
         txt = self.out_dir / f"{stem}.txt"
+        self._saves.put((receipt, raw, stem, txt))
+        return txt
+
+    def flush_saves(self) -> None:
+        self._saves.join()
+
+    def _save_loop(self) -> None:
+        while True:
+            item = self._saves.get()
+            try:
+                self._write(*item)
+            except Exception as exc:  # noqa: BLE001 - a full disk must not kill the simulated printer
+                print(f"receipt not saved: {exc!r}", file=sys.stderr, flush=True)
+            finally:
+                self._saves.task_done()
+
+    def _write(self, receipt: Receipt, raw: bytes | None, stem: str, txt: Path) -> None:
         render_png(receipt, self.out_dir / f"{stem}.png", self.dots)
         if raw is not None:
             (self.out_dir / f"{stem}.bin").write_bytes(raw)
         tmp = txt.with_suffix(".tmp")
         tmp.write_text(receipt.as_text(), encoding="utf-8")
         os.replace(tmp, txt)  # the .txt appears last: once it exists, the PNG is complete
-        self.say(("partial " if receipt.partial else "receipt ") + f"{self.number - 1} {txt}")
-        return txt
+        self.say(("partial " if receipt.partial else "receipt ") + f"{int(stem.split('-')[1])} {txt}")
 
     # -- the byte pump ---------------------------------------------------------------------------
 
@@ -224,6 +250,7 @@ class PrinterSim:
         finally:
             os.close(master)
             os.close(slave)
+            self.flush_saves()
             if link:
                 try:
                     if os.path.islink(link):

@@ -44,7 +44,7 @@ def scanner_sim():
 def kiosk(tmp_path: Path):
     """(config, store) of a kiosk whose printer port is filled in by the test."""
     cfg = Config(data_dir=tmp_path / "kiosk")
-    cfg.printer.status_timeout_s = 0.5
+    cfg.printer.status_timeout_s = 1.0
     store = Store(tmp_path / "kiosk" / "kiosk.db", "kiosk-test")
     yield cfg, store
     store.close()

@@ -28,7 +28,10 @@ class Collector:
     def take(self, n: int, timeout: float = 10.0) -> list[str]:
         out, deadline = [], time.monotonic() + timeout
         while len(out) < n:
-            out.append(self.q.get(timeout=max(0.01, deadline - time.monotonic())))
+            try:
+                out.append(self.q.get(timeout=max(0.01, deadline - time.monotonic())))
+            except queue.Empty:
+                raise AssertionError(f"got only {out!r} of {n} lines within {timeout}s") from None
         return out
 
     def none_within(self, seconds: float) -> bool:
