@@ -116,6 +116,11 @@ class Store:
                         self.conn.execute("ROLLBACK")
                     raise
 
+    @property
+    def lock(self) -> threading.RLock:
+        """Hold while reading several statements from ``conn`` on a thread shared with writers."""
+        return self._lock
+
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.conn.execute(sql, params).fetchall()

@@ -1,0 +1,208 @@
+"""The offline gate: judge a scanned ticket with local data only, check visitors in and out.
+
+A verdict uses the trusted keys (reference data, plus this device's own key), the date and session window,
+cancellations (reference data) and the local check-in log. Check-in and check-out are business writes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from kiosk import identity
+from kiosk.domain.nik import mask_nik
+from kiosk.domain.reference import inmate_by_id, read_reference
+from kiosk.domain.rules import Refusal
+from kiosk.domain.tickets import Decoded, TicketFormatError, decode_ticket
+from kiosk.events import VisitCheckedIn, VisitCheckedOut
+from kiosk.i18n import N_
+from kiosk.ids import iso, today_wib, utcnow
+
+VERDICTS = ("VALID", "FORGED", "UNKNOWN_KEY", "WRONG_FACILITY", "EXPIRED", "WRONG_DAY", "CANCELLED",
+            "ALREADY_INSIDE", "ALREADY_USED")
+MESSAGES = {
+    "VALID": N_("Valid ticket. The visitor may enter."),
+    "FORGED": N_("Forged or damaged ticket: the signature does not match."),
+    "UNKNOWN_KEY": N_("Ticket signed by a device this gate does not trust."),
+    "WRONG_FACILITY": N_("Ticket for another facility."),
+    "EXPIRED": N_("Ticket expired: its visiting session is over."),
+    "WRONG_DAY": N_("Ticket for another day."),
+    "CANCELLED": N_("Ticket cancelled by the facility."),
+    "ALREADY_INSIDE": N_("This visitor is already inside (checked in)."),
+    "ALREADY_USED": N_("Ticket already used: the visitor has checked out."),
+}
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    reason: str  # stable reason code (e.g. bad_signature, revoked_key, quota_oversold)
+    message: str  # msgid (MESSAGES) for the guard's screen
+    visit_id: str = ""
+    visit_date: str = ""
+    session: str = ""
+    queue_no: str = ""
+    people: int = 0
+    inmate_id: str = ""
+    inmate_name: str = ""
+    inmate_reg_no: str = ""
+    visitor_name: str = ""
+    nik_masked: str = ""
+    followers: list[str] = field(default_factory=list)
+    provisional: bool = False
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "VALID"
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def _trusted_key(conn, cfg, key_id: str):
+    """(public key, revoked) for ``key_id``, or None when unknown."""
+    own = identity.load(cfg.keys_dir) if identity.exists(cfg.keys_dir) else None
+    if own is not None and own.key_id == key_id:
+        return identity.public_from_b64(own.public_b64), False
+    row = conn.execute("SELECT public_key, revoked FROM ref_trusted_keys WHERE key_id = ?", (key_id,)).fetchone()
+    if row is None:
+        return None
+    return identity.public_from_b64(row[0]), bool(row[1])
+
+
+def _details(conn, d: Decoded) -> dict:
+    t = d.ticket
+    out = {"visit_id": t.visit_id, "visit_date": t.visit_date.isoformat(), "session": t.session,
+           "queue_no": t.queue_no, "people": t.people, "inmate_id": t.inmate_id, "provisional": t.provisional}
+    inmate = inmate_by_id(conn, t.inmate_id)
+    if inmate:
+        out.update(inmate_name=inmate.name, inmate_reg_no=inmate.reg_no)
+    row = conn.execute("SELECT visitor_name, visitor_nik, followers FROM visits WHERE visit_id = ?",
+                       (t.visit_id,)).fetchone()
+    if row:
+        out.update(visitor_name=row[0], nik_masked=mask_nik(row[1]),
+                   followers=[f["name"] for f in json.loads(row[2])])
+    else:
+        row = conn.execute("SELECT body FROM ref_visits_today WHERE visit_id = ?", (t.visit_id,)).fetchone()
+        if row:
+            b = json.loads(row[0])
+            out.update(visitor_name=b.get("visitor_name", ""), nik_masked=b.get("nik_masked", ""),
+                       followers=list(b.get("followers", [])))
+    return out
+
+
+def judge_conn(conn, cfg, payload: str, now: datetime | None = None) -> Verdict:
+    now = now or utcnow()
+    try:
+        d = decode_ticket(payload)
+    except TicketFormatError as exc:
+        return Verdict("FORGED", "unreadable", MESSAGES["FORGED"], detail={"error": str(exc)})
+    key_id = identity.b64u(d.key_id)
+    found = _trusted_key(conn, cfg, key_id)
+    info = _details(conn, d)
+    if found is None:
+        return Verdict("UNKNOWN_KEY", "unknown_key", MESSAGES["UNKNOWN_KEY"], detail={"key_id": key_id})
+    public, revoked = found
+    if not identity.verify_sig(public, d.signature, d.signed):
+        return Verdict("FORGED", "bad_signature", MESSAGES["FORGED"])
+    if revoked:
+        return Verdict("UNKNOWN_KEY", "revoked_key", MESSAGES["UNKNOWN_KEY"], **info, detail={"key_id": key_id})
+    t = d.ticket
+    if t.facility_id != cfg.device.facility_id:
+        return Verdict("WRONG_FACILITY", "wrong_facility", MESSAGES["WRONG_FACILITY"], **info,
+                       detail={"facility_id": t.facility_id})
+    cancelled = conn.execute("SELECT code FROM ref_cancelled WHERE visit_id = ?", (t.visit_id,)).fetchone()
+    if cancelled:
+        return Verdict("CANCELLED", cancelled[0], MESSAGES["CANCELLED"], **info)
+    if now >= t.expires_at:
+        return Verdict("EXPIRED", "expired", MESSAGES["EXPIRED"], **info)
+    if t.visit_date != today_wib(now):
+        return Verdict("WRONG_DAY", "wrong_day", MESSAGES["WRONG_DAY"], **info)
+    row = conn.execute("SELECT state FROM presence WHERE visit_id = ?", (t.visit_id,)).fetchone()
+    if row and row[0] == "inside":
+        return Verdict("ALREADY_INSIDE", "already_inside", MESSAGES["ALREADY_INSIDE"], **info)
+    if row:
+        return Verdict("ALREADY_USED", "already_used", MESSAGES["ALREADY_USED"], **info)
+    return Verdict("VALID", "ok", MESSAGES["VALID"], **info)
+
+
+def judge(store, cfg, payload: str, now: datetime | None = None) -> Verdict:
+    """The verdict on a scanned ticket, from local data only (no network)."""
+    with store.lock:
+        return judge_conn(store.conn, cfg, payload, now)
+
+
+def check_in(store, cfg, payload: str, now: datetime | None = None) -> Verdict:
+    """Judge again inside the write transaction and record the entry when VALID (a business write)."""
+    now = now or utcnow()
+    with store.transaction() as tx:
+        v = judge_conn(tx.conn, cfg, payload, now)
+        if v.ok:
+            entry = tx.emit(VisitCheckedIn(v.visit_id, cfg.device.facility_id, v.people, iso(now)))
+            tx.execute("INSERT INTO presence(visit_id, visit_date, state, people, checked_in_at, in_event_id) "
+                       "VALUES (?, ?, 'inside', ?, ?, ?)", (v.visit_id, v.visit_date, v.people, iso(now), entry.event_id))
+    return v
+
+
+def check_out(store, cfg, visit_id: str, now: datetime | None = None) -> int:
+    """Record that a visit's people left; returns how many. Refuses a visit that is not inside."""
+    now = now or utcnow()
+    with store.transaction() as tx:
+        row = tx.one("SELECT people FROM presence WHERE visit_id = ? AND state = 'inside'", (visit_id,))
+        if row is None:
+            raise Refusal("not_inside", N_("This visit is not checked in."))
+        entry = tx.emit(VisitCheckedOut(visit_id, cfg.device.facility_id, row[0], iso(now)))
+        tx.execute("UPDATE presence SET state = 'left', checked_out_at = ?, out_event_id = ? WHERE visit_id = ?",
+                   (iso(now), entry.event_id, visit_id))
+    return row[0]
+
+
+@dataclass
+class Occupancy:
+    count: int
+    capacity: int
+
+    @property
+    def over(self) -> bool:
+        return self.capacity > 0 and self.count > self.capacity
+
+
+def inside_count(store, day: date | None = None) -> Occupancy:
+    """People inside the visiting room now (visitors + followers) against the room capacity."""
+    day = day or today_wib()
+    with store.lock:
+        n = store.conn.execute("SELECT coalesce(sum(people), 0) FROM presence WHERE state = 'inside' AND visit_date = ?",
+                               (day.isoformat(),)).fetchone()[0]
+        try:
+            cap = int(read_reference(store.conn).facility.get("room_capacity", 0))
+        except Refusal:
+            cap = 0
+    return Occupancy(n, cap)
+
+
+def lookup(store, cfg, text: str, now: datetime | None = None) -> str:
+    """Manual entry for a damaged QR: a queue number (``P-017``) of today, or the start of a visit id (>= 8
+    characters). Returns the ticket payload to judge; raises :class:`Refusal` ``ticket_not_found``."""
+    q = (text or "").strip()
+    today = today_wib(now or utcnow()).isoformat()
+    with store.lock:
+        conn = store.conn
+        if len(q) <= 6:
+            qn = q.upper()
+            if "-" not in qn and len(qn) > 1:
+                qn = f"{qn[0]}-{int(qn[1:]):03d}" if qn[1:].isdigit() else qn
+            rows = conn.execute("SELECT ticket FROM visits WHERE visit_date = ? AND queue_no = ?", (today, qn)).fetchall()
+            if not rows:
+                rows = [(json.loads(r[0]).get("ticket"),) for r in conn.execute(
+                    "SELECT body FROM ref_visits_today WHERE visit_date = ? AND queue_no = ?", (today, qn))]
+        elif len(q) >= 8:
+            rows = conn.execute("SELECT ticket FROM visits WHERE visit_id LIKE ? LIMIT 2", (q.lower() + "%",)).fetchall()
+        else:
+            rows = []
+    rows = [r for r in rows if r[0]]
+    if len(rows) != 1:
+        raise Refusal("ticket_not_found", N_("No ticket was found for {text}."),
+                      N_("Type the queue number (e.g. P-017) or the first 8 characters of the visit id."), text=q or "-")
+    return rows[0][0]

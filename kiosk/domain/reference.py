@@ -1,0 +1,396 @@
+"""Reference data from HQ (format in docs/architecture.md): validate, apply atomically, read.
+
+A document is ``full`` (every core section) or a ``delta`` (only the sections that changed, each complete,
+on top of version ``since``). :func:`apply_reference` validates the whole document first, then replaces the
+sections in one transaction and records ``reference_version`` / ``reference_as_of`` in ``meta``; a failed load
+changes nothing. Payments sections are validated and applied by ``kiosk.payments.reference`` in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from kiosk.domain.rules import Refusal
+from kiosk.i18n import N_
+from kiosk.ids import iso, parse_iso, utcnow
+
+FORMAT = "lapas-reference/1"
+CORE_REQUIRED = ("facility", "inmates", "schedule", "limits")
+CORE_OPTIONAL = ("exceptions", "emergency_close", "banned_visitors", "pre_registrations", "trusted_keys",
+                 "cancelled_tickets", "visits_today")
+JSON_SECTIONS = ("facility", "schedule", "exceptions", "emergency_close", "limits")
+DEFAULT_LIMITS = {
+    "max_followers": 3, "max_children": 2, "visits_per_nik_per_week": 1, "visits_per_inmate_per_week": 2,
+    "pre_registration_lead_days": 1, "max_days_ahead": 7, "ticket_grace_minutes": 30,
+}
+EXTENSIONS = ("kiosk.payments.reference",)  # modules with SECTIONS, validate_payment_sections, apply_...
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ReferenceError(ValueError):
+    """A reference document that does not follow the format; the message names the field."""
+
+
+def _ext_modules():
+    mods = []
+    for name in EXTENSIONS:
+        try:
+            mods.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if not (exc.name and name.startswith(exc.name)):
+                raise
+    return mods
+
+
+# --- validation -----------------------------------------------------------------------------------------
+
+
+def _need(cond: bool, path: str, expected: str, value: Any = None) -> None:
+    if not cond:
+        shown = json.dumps(value, ensure_ascii=False)[:80] if value is not None else "missing"
+        raise ReferenceError(f"reference {path}: expected {expected}, got {shown}")
+
+
+def _str(obj: dict, key: str, path: str, *, empty: bool = False) -> str:
+    v = obj.get(key)
+    _need(isinstance(v, str) and (empty or v.strip() != ""), f"{path}.{key}", "a non-empty string", v)
+    return v
+
+
+def _int(obj: dict, key: str, path: str, minimum: int = 0) -> int:
+    v = obj.get(key)
+    _need(isinstance(v, int) and not isinstance(v, bool) and v >= minimum, f"{path}.{key}",
+          f"an integer >= {minimum}", v)
+    return v
+
+
+def _date(v: Any, path: str) -> None:
+    _need(isinstance(v, str) and bool(_DATE.match(v)), path, "a date YYYY-MM-DD", v)
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        _need(False, path, "a real calendar date", v)
+
+
+def _list(doc: dict, key: str) -> list:
+    v = doc.get(key, [])
+    _need(isinstance(v, list), key, "a list", v)
+    return v
+
+
+def norm_reg_no(text: str) -> str:
+    return re.sub(r"\s+", "", (text or "")).upper()
+
+
+def norm_name(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    return " ".join(re.sub(r"[^\w\s'.-]", " ", text).split())
+
+
+def _validate_schedule(s: Any) -> None:
+    _need(isinstance(s, dict), "schedule", "an object", s)
+    sessions = s.get("sessions")
+    _need(isinstance(sessions, dict) and sessions, "schedule.sessions", "an object of sessions", sessions)
+    for code, sess in sessions.items():
+        p = f"schedule.sessions.{code}"
+        _need(isinstance(code, str) and len(code) == 1 and code.isalpha() and code.isupper(), p,
+              "a one-letter upper-case session code", code)
+        _need(isinstance(sess, dict), p, "an object", sess)
+        _str(sess, "label", p)
+        for k in ("start", "end"):
+            _need(isinstance(sess.get(k), str) and bool(_TIME.match(sess[k])), f"{p}.{k}", "a time HH:MM", sess.get(k))
+        _need(sess["start"] < sess["end"], f"{p}.end", "a time after start", sess["end"])
+    weekdays = s.get("weekdays")
+    _need(isinstance(weekdays, dict), "schedule.weekdays", "an object keyed by ISO weekday 1-7", weekdays)
+    for wd, slots in weekdays.items():
+        p = f"schedule.weekdays.{wd}"
+        _need(wd in {"1", "2", "3", "4", "5", "6", "7"}, p, "an ISO weekday key 1-7", wd)
+        _need(isinstance(slots, list), p, "a list of sessions", slots)
+        for i, slot in enumerate(slots):
+            q = f"{p}[{i}]"
+            _need(isinstance(slot, dict), q, "an object", slot)
+            _need(slot.get("session") in sessions, f"{q}.session", "a session defined in schedule.sessions",
+                  slot.get("session"))
+            _int(slot, "walk_in_quota", q)
+            _int(slot, "pre_registered_quota", q)
+            codes = slot.get("inmate_codes")
+            _need(isinstance(codes, list) and codes and all(c in ("A", "B") for c in codes), f"{q}.inmate_codes",
+                  'a non-empty list of "A" / "B"', codes)
+
+
+def validate_reference(doc: Any) -> None:
+    """Check a whole reference document; raises :class:`ReferenceError` naming the first bad field."""
+    _need(isinstance(doc, dict), "(document)", "a JSON object", doc)
+    _need(doc.get("format") == FORMAT, "format", f'"{FORMAT}"', doc.get("format"))
+    _str(doc, "facility_id", "(document)")
+    _int(doc, "version", "(document)", minimum=1)
+    _need(isinstance(doc.get("as_of"), str), "as_of", "a UTC ISO time", doc.get("as_of"))
+    try:
+        parse_iso(doc["as_of"])
+    except ValueError:
+        _need(False, "as_of", "a UTC ISO time", doc["as_of"])
+    kind = doc.get("kind", "full")
+    _need(kind in ("full", "delta"), "kind", '"full" or "delta"', kind)
+    if kind == "full":
+        for name in CORE_REQUIRED:
+            _need(name in doc, name, "a section (required in a full snapshot)")
+    else:
+        _need(isinstance(doc.get("since"), int), "since", "the version this delta applies on", doc.get("since"))
+    if "facility" in doc:
+        f = doc["facility"]
+        _need(isinstance(f, dict), "facility", "an object", f)
+        _str(f, "id", "facility")
+        _need(f["id"] == doc["facility_id"], "facility.id", f'"{doc["facility_id"]}" (the document facility)', f["id"])
+        _str(f, "name", "facility")
+        _int(f, "room_capacity", "facility", minimum=1)
+    if "inmates" in doc:
+        seen_id, seen_reg = set(), set()
+        for i, inm in enumerate(_list(doc, "inmates")):
+            p = f"inmates[{i}]"
+            _need(isinstance(inm, dict), p, "an object", inm)
+            for k in ("id", "reg_no", "name"):
+                _str(inm, k, p)
+            _need(inm.get("code") in ("A", "B"), f"{p}.code", '"A" (tahanan) or "B" (narapidana)', inm.get("code"))
+            _need(isinstance(inm.get("visitable", True), bool), f"{p}.visitable", "true or false", inm.get("visitable"))
+            _need(inm["id"] not in seen_id, f"{p}.id", "a unique id", inm["id"])
+            reg = norm_reg_no(inm["reg_no"])
+            _need(reg not in seen_reg, f"{p}.reg_no", "a unique registration number", inm["reg_no"])
+            seen_id.add(inm["id"])
+            seen_reg.add(reg)
+    if "schedule" in doc:
+        _validate_schedule(doc["schedule"])
+    for i, ex in enumerate(_list(doc, "exceptions")):
+        _need(isinstance(ex, dict), f"exceptions[{i}]", "an object", ex)
+        _date(ex.get("date"), f"exceptions[{i}].date")
+        _need(isinstance(ex.get("closed", True), bool), f"exceptions[{i}].closed", "true or false", ex.get("closed"))
+    if "emergency_close" in doc:
+        ec = doc["emergency_close"]
+        _need(isinstance(ec, dict) and isinstance(ec.get("closed"), bool), "emergency_close.closed", "true or false",
+              ec)
+    if "limits" in doc:
+        lim = doc["limits"]
+        _need(isinstance(lim, dict), "limits", "an object", lim)
+        for k, v in lim.items():
+            if k in DEFAULT_LIMITS:
+                _need(isinstance(v, int) and not isinstance(v, bool) and v >= 0, f"limits.{k}", "an integer >= 0", v)
+    for i, b in enumerate(_list(doc, "banned_visitors")):
+        _need(isinstance(b, dict), f"banned_visitors[{i}]", "an object", b)
+        _str(b, "nik", f"banned_visitors[{i}]")
+        if b.get("until") is not None:
+            _date(b["until"], f"banned_visitors[{i}].until")
+    for i, bk in enumerate(_list(doc, "pre_registrations")):
+        p = f"pre_registrations[{i}]"
+        _need(isinstance(bk, dict), p, "an object", bk)
+        for k in ("booking_code", "inmate_id", "session"):
+            _str(bk, k, p)
+        _date(bk.get("date"), f"{p}.date")
+        v = bk.get("visitor")
+        _need(isinstance(v, dict), f"{p}.visitor", "an object", v)
+        for k in ("nik", "name"):
+            _str(v, k, f"{p}.visitor")
+    for i, k in enumerate(_list(doc, "trusted_keys")):
+        p = f"trusted_keys[{i}]"
+        _need(isinstance(k, dict), p, "an object", k)
+        for f_ in ("key_id", "device_id", "public_key"):
+            _str(k, f_, p)
+    for i, c in enumerate(_list(doc, "cancelled_tickets")):
+        _need(isinstance(c, dict), f"cancelled_tickets[{i}]", "an object", c)
+        _str(c, "visit_id", f"cancelled_tickets[{i}]")
+    for i, v in enumerate(_list(doc, "visits_today")):
+        _need(isinstance(v, dict), f"visits_today[{i}]", "an object", v)
+        _str(v, "visit_id", f"visits_today[{i}]")
+    for mod in _ext_modules():
+        try:
+            mod.validate_payment_sections(doc)
+        except ValueError as exc:
+            raise ReferenceError(f"reference {exc}") from exc
+
+
+# --- apply ----------------------------------------------------------------------------------------------
+
+
+def _replace(tx, name: str, doc: dict) -> None:
+    rows = doc.get(name) or []
+    if name == "inmates":
+        tx.execute("DELETE FROM ref_inmates")
+        tx.conn.executemany(
+            "INSERT INTO ref_inmates(id, reg_no, reg_key, name, name_key, block, room, code, visitable, status) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(i["id"], i["reg_no"], norm_reg_no(i["reg_no"]), i["name"], norm_name(i["name"]), i.get("block", ""),
+              i.get("room", ""), i["code"], int(i.get("visitable", True)), i.get("status", "active")) for i in rows])
+    elif name == "banned_visitors":
+        tx.execute("DELETE FROM ref_banned")
+        tx.conn.executemany("INSERT OR REPLACE INTO ref_banned(nik, reason, until) VALUES (?, ?, ?)",
+                            [(b["nik"], b.get("reason", ""), b.get("until")) for b in rows])
+    elif name == "pre_registrations":
+        tx.execute("DELETE FROM ref_bookings")
+        tx.conn.executemany(
+            "INSERT OR REPLACE INTO ref_bookings(booking_code, inmate_id, visit_date, session, status, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(b["booking_code"].strip().upper(), b["inmate_id"], b["date"], b["session"], b.get("status", "booked"),
+              json.dumps(b, ensure_ascii=False)) for b in rows])
+    elif name == "trusted_keys":
+        tx.execute("DELETE FROM ref_trusted_keys")
+        tx.conn.executemany(
+            "INSERT OR REPLACE INTO ref_trusted_keys(key_id, device_id, public_key, revoked) VALUES (?, ?, ?, ?)",
+            [(k["key_id"], k["device_id"], k["public_key"], int(bool(k.get("revoked")))) for k in rows])
+    elif name == "cancelled_tickets":
+        tx.execute("DELETE FROM ref_cancelled")
+        tx.conn.executemany("INSERT OR REPLACE INTO ref_cancelled(visit_id, code, reason) VALUES (?, ?, ?)",
+                            [(c["visit_id"], c.get("code", "cancelled"), c.get("reason", "")) for c in rows])
+    elif name == "visits_today":
+        tx.execute("DELETE FROM ref_visits_today")
+        tx.conn.executemany(
+            "INSERT OR REPLACE INTO ref_visits_today(visit_id, queue_no, visit_date, body) VALUES (?, ?, ?, ?)",
+            [(v["visit_id"], v.get("queue_no"), v.get("date"), json.dumps(v, ensure_ascii=False)) for v in rows])
+    else:  # small JSON sections
+        tx.execute("INSERT INTO ref_sections(name, body) VALUES (?, ?) "
+                   "ON CONFLICT(name) DO UPDATE SET body = excluded.body",
+                   (name, json.dumps(doc.get(name), ensure_ascii=False, sort_keys=True)))
+
+
+def apply_reference(store, doc: dict) -> int:
+    """Validate ``doc`` and apply it in one transaction; returns the new version."""
+    validate_reference(doc)
+    with store.transaction() as tx:
+        current = tx.one("SELECT value FROM meta WHERE key = 'reference_version'")
+        current_version = int(current[0]) if current else 0
+        facility = tx.one("SELECT value FROM meta WHERE key = 'reference_facility'")
+        if facility and facility[0] != doc["facility_id"]:
+            raise ReferenceError(f"reference facility_id: expected {facility[0]!r} (this device's), "
+                                 f"got {doc['facility_id']!r}")
+        if doc.get("kind", "full") == "delta" and doc["since"] != current_version:
+            raise ReferenceError(f"reference since: delta applies on version {doc['since']} but this device has "
+                                 f"version {current_version}; ask for a full snapshot")
+        if doc["version"] < current_version:
+            raise ReferenceError(f"reference version: {doc['version']} is older than the loaded {current_version}")
+        for name in CORE_REQUIRED + CORE_OPTIONAL:
+            if name in doc or doc.get("kind", "full") == "full":
+                _replace(tx, name, doc)
+        for mod in _ext_modules():
+            mod.apply_payment_sections(tx.conn, doc, doc["version"])
+        for key, value in (("reference_version", str(doc["version"])), ("reference_as_of", doc["as_of"]),
+                           ("reference_facility", doc["facility_id"]),
+                           ("reference_loaded_at", iso(utcnow()))):
+            tx.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       (key, value))
+    return doc["version"]
+
+
+# --- reads ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inmate:
+    id: str
+    reg_no: str
+    name: str
+    block: str
+    room: str
+    code: str
+    visitable: bool
+    status: str
+
+
+@dataclass
+class Reference:
+    """The small sections, parsed (read once per operation)."""
+
+    version: int
+    as_of: datetime | None
+    facility: dict = field(default_factory=dict)
+    schedule: dict = field(default_factory=dict)
+    exceptions: list = field(default_factory=list)
+    emergency_close: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)
+
+    def age(self, now: datetime | None = None) -> timedelta | None:
+        return None if self.as_of is None else (now or utcnow()) - self.as_of
+
+    def limit(self, name: str) -> int:
+        return int(self.limits.get(name, DEFAULT_LIMITS[name]))
+
+    def exception_for(self, day: date) -> dict | None:
+        return next((e for e in self.exceptions if e.get("date") == day.isoformat()), None)
+
+    def slots_for(self, day: date) -> list[dict]:
+        return list(self.schedule.get("weekdays", {}).get(str(day.isoweekday()), []))
+
+    def session(self, code: str) -> dict | None:
+        return self.schedule.get("sessions", {}).get(code)
+
+
+def read_reference(conn) -> Reference:
+    """The loaded reference data (raises :class:`Refusal` ``no_reference`` when none was ever loaded)."""
+    rows = dict(conn.execute("SELECT name, body FROM ref_sections").fetchall())
+    meta = dict(conn.execute(
+        "SELECT key, value FROM meta WHERE key IN ('reference_version', 'reference_as_of')").fetchall())
+    if not rows or "reference_version" not in meta:
+        raise Refusal("no_reference", N_("This kiosk has no visiting data yet."),
+                      N_("Please ask the officer at the registration desk."))
+    sections = {k: json.loads(v) for k, v in rows.items()}
+    return Reference(
+        version=int(meta["reference_version"]), as_of=parse_iso(meta["reference_as_of"]),
+        facility=sections.get("facility") or {}, schedule=sections.get("schedule") or {},
+        exceptions=sections.get("exceptions") or [], emergency_close=sections.get("emergency_close") or {},
+        limits={**DEFAULT_LIMITS, **(sections.get("limits") or {})},
+    )
+
+
+def reference(store) -> Reference:
+    with store.lock:
+        return read_reference(store.conn)
+
+
+def facility(store) -> dict:
+    return reference(store).facility
+
+
+def limits(store) -> dict:
+    return dict(reference(store).limits)
+
+
+def _inmate(row) -> Inmate:
+    return Inmate(row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), row[7])
+
+
+_INMATE_COLS = "id, reg_no, name, block, room, code, visitable, status"
+
+
+def inmate_by_id(conn, inmate_id: str) -> Inmate | None:
+    row = conn.execute(f"SELECT {_INMATE_COLS} FROM ref_inmates WHERE id = ?", (inmate_id,)).fetchone()
+    return _inmate(row) if row else None
+
+
+def lookup_inmate(conn, query: str) -> Inmate:
+    """By registration number, else by exact full name (never partial, never a list).
+
+    Raises :class:`Refusal`: ``inmate_not_found``, or ``inmate_ambiguous`` when two inmates share the name.
+    """
+    q = (query or "").strip()
+    if q:
+        row = conn.execute(f"SELECT {_INMATE_COLS} FROM ref_inmates WHERE reg_key = ?", (norm_reg_no(q),)).fetchone()
+        if row:
+            return _inmate(row)
+        rows = conn.execute(f"SELECT {_INMATE_COLS} FROM ref_inmates WHERE name_key = ? LIMIT 2",
+                            (norm_name(q),)).fetchall()
+        if len(rows) == 1:
+            return _inmate(rows[0])
+        if len(rows) > 1:
+            raise Refusal("inmate_ambiguous", N_("More than one inmate has the name {name}."),
+                          N_("Please type the registration number instead."), name=q)
+    raise Refusal("inmate_not_found", N_("No inmate was found for \u201c{query}\u201d."),
+                  N_("Type the full registration number (e.g. BI.1234/2025) or the full name exactly."), query=q)
+
+
+def find_inmate(store, query: str) -> Inmate:
+    with store.lock:
+        return lookup_inmate(store.conn, query)

@@ -1,0 +1,169 @@
+"""Signed visit tickets, compact enough for a low QR version (at most 200 characters).
+
+Binary layout (version 1), big-endian::
+
+    u8  version (1)                 u8  flags (bit 0: provisional)
+    u8  len + facility id (ASCII)   16  visit id (UUID bytes)
+    u16 visit date (days since 2020-01-01, WIB)
+    u8  session code (ASCII)        u16 queue number
+    u8  len + inmate id (ASCII)     u8  followers
+    u32 expiry (Unix minutes, UTC)  8   signing key id (SHA-256 of the raw public key, first 8 bytes)
+    64  Ed25519 signature over everything before it
+
+It is encoded with Base45 (RFC 9285), whose alphabet is exactly QR's alphanumeric set, behind the prefix
+``LK1:``. A typical ticket (facility ``LPS-DEMO``, inmate ``inm-0001``) is 120 bytes -> 184 characters, which
+fits QR version 7 at error correction M in alphanumeric mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from kiosk.identity import DeviceKey
+
+PREFIX = "LK1:"
+MAX_LEN = 200
+EPOCH = date(2020, 1, 1)
+_B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_B45_INDEX = {c: i for i, c in enumerate(_B45)}
+
+
+class TicketFormatError(ValueError):
+    """The text is not a ticket of this format (damaged, truncated, or something else)."""
+
+
+def b45encode(data: bytes) -> str:
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        n, c = divmod(n, 45)
+        e, d = divmod(n, 45)
+        out += [_B45[c], _B45[d], _B45[e]]
+    if len(data) % 2:
+        d, c = divmod(data[-1], 45)
+        out += [_B45[c], _B45[d]]
+    return "".join(out)
+
+
+def b45decode(text: str) -> bytes:
+    try:
+        vals = [_B45_INDEX[c] for c in text]
+    except KeyError as exc:
+        raise TicketFormatError(f"character {exc.args[0]!r} is not Base45") from None
+    if len(vals) % 3 == 1:
+        raise TicketFormatError("Base45 text has an impossible length")
+    out = bytearray()
+    for i in range(0, len(vals), 3):
+        chunk = vals[i:i + 3]
+        if len(chunk) == 3:
+            n = chunk[0] + chunk[1] * 45 + chunk[2] * 2025
+            if n > 0xFFFF:
+                raise TicketFormatError("Base45 triple out of range")
+            out += n.to_bytes(2, "big")
+        else:
+            n = chunk[0] + chunk[1] * 45
+            if n > 0xFF:
+                raise TicketFormatError("Base45 pair out of range")
+            out.append(n)
+    return bytes(out)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    facility_id: str
+    visit_id: str
+    visit_date: date
+    session: str
+    queue_number: int
+    inmate_id: str
+    followers: int
+    expires_at: datetime
+    provisional: bool = False
+
+    @property
+    def people(self) -> int:
+        return 1 + self.followers
+
+    @property
+    def queue_no(self) -> str:
+        return f"{self.session}-{self.queue_number:03d}"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    ticket: Ticket
+    key_id: bytes
+    signed: bytes
+    signature: bytes
+
+
+def _short_ascii(text: str, what: str) -> bytes:
+    raw = text.encode("ascii")
+    if not 0 < len(raw) < 40:
+        raise ValueError(f"{what} must be 1-39 ASCII characters: {text!r}")
+    return bytes([len(raw)]) + raw
+
+
+def encode_ticket(t: Ticket, key: DeviceKey) -> str:
+    body = bytearray([1, 1 if t.provisional else 0])
+    body += _short_ascii(t.facility_id, "facility id")
+    body += uuid.UUID(t.visit_id).bytes
+    body += struct.pack(">H", (t.visit_date - EPOCH).days)
+    body += t.session.encode("ascii")[:1]
+    body += struct.pack(">H", t.queue_number)
+    body += _short_ascii(t.inmate_id, "inmate id")
+    body += bytes([t.followers])
+    body += struct.pack(">I", int(t.expires_at.timestamp() // 60))
+    body += raw_key_id(key.public_raw)
+    signed = bytes(body)
+    text = PREFIX + b45encode(signed + key.sign(signed))
+    if len(text) > MAX_LEN:
+        raise ValueError(f"ticket is {len(text)} characters; the limit is {MAX_LEN}")
+    return text
+
+
+def raw_key_id(public_raw: bytes) -> bytes:
+    """The 8-byte key id; ``kiosk.identity.key_id`` is its base64url text form."""
+    return hashlib.sha256(public_raw).digest()[:8]
+
+
+def decode_ticket(text: str) -> Decoded:
+    """Parse without verifying; raises :class:`TicketFormatError` for anything that is not a ticket."""
+    text = (text or "").strip()
+    if not text.startswith(PREFIX) or len(text) > MAX_LEN:
+        raise TicketFormatError("not a lapas ticket (prefix or length)")
+    raw = b45decode(text[len(PREFIX):])
+    try:
+        version, flags = raw[0], raw[1]
+        if version != 1:
+            raise TicketFormatError(f"unknown ticket version {version}")
+        pos = 2
+        n = raw[pos]
+        facility = raw[pos + 1:pos + 1 + n].decode("ascii")
+        pos += 1 + n
+        visit_id = str(uuid.UUID(bytes=raw[pos:pos + 16]))
+        pos += 16
+        (days,) = struct.unpack(">H", raw[pos:pos + 2])
+        session = raw[pos + 2:pos + 3].decode("ascii")
+        (queue_number,) = struct.unpack(">H", raw[pos + 3:pos + 5])
+        pos += 5
+        n = raw[pos]
+        inmate = raw[pos + 1:pos + 1 + n].decode("ascii")
+        pos += 1 + n
+        followers = raw[pos]
+        (expiry_min,) = struct.unpack(">I", raw[pos + 1:pos + 5])
+        pos += 5
+        key_id = raw[pos:pos + 8]
+        pos += 8
+        signature = raw[pos:]
+    except (IndexError, struct.error, UnicodeDecodeError, ValueError) as exc:
+        raise TicketFormatError(f"damaged ticket ({exc})") from None
+    if len(signature) != 64 or len(key_id) != 8 or not session.isalpha():
+        raise TicketFormatError("damaged ticket (truncated)")
+    ticket = Ticket(facility, visit_id, EPOCH + timedelta(days=days), session, queue_number, inmate, followers,
+                    datetime.fromtimestamp(expiry_min * 60, tz=timezone.utc), bool(flags & 1))
+    return Decoded(ticket, key_id, raw[:pos], signature)
