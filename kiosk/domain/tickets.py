@@ -21,7 +21,7 @@ import hashlib
 import struct
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from kiosk.identity import DeviceKey
 
@@ -165,5 +165,5 @@ def decode_ticket(text: str) -> Decoded:
     if len(signature) != 64 or len(key_id) != 8 or not session.isalpha():
         raise TicketFormatError("damaged ticket (truncated)")
     ticket = Ticket(facility, visit_id, EPOCH + timedelta(days=days), session, queue_number, inmate, followers,
-                    datetime.fromtimestamp(expiry_min * 60, tz=timezone.utc), bool(flags & 1))
+                    datetime.fromtimestamp(expiry_min * 60, tz=UTC), bool(flags & 1))
     return Decoded(ticket, key_id, raw[:pos], signature)
