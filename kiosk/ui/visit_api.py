@@ -99,7 +99,7 @@ def _request(form: VisitForm):
     values = {
         "nik": form.nik, "visitor_nik": form.nik, "name": form.name, "visitor_name": form.name,
         "phone": form.phone, "visitor_phone": form.phone, "relationship": form.relationship,
-        "followers": [dataclasses.asdict(f) for f in form.followers],
+        "followers": [f.as_request() for f in form.followers],
         "inmate_reg_no": _get(form.inmate, "reg_no"), "inmate_id": _get(form.inmate, "id", "inmate_id"),
         "inmate_query": form.inmate_query, "date": form.visit_date, "visit_date": form.visit_date,
         "session": form.session,

@@ -25,6 +25,16 @@ class Follower:
     name: str
     relationship: str
     nik: str = ""
+    id_number: str = ""  # another ID (passport, SIM) when there is no NIK
+    child: bool = False  # children need no ID
+
+    def as_request(self) -> dict:
+        out = {"name": self.name, "relationship": self.relationship, "child": self.child}
+        if self.nik:
+            out["nik"] = self.nik
+        if self.id_number:
+            out["id_number"] = self.id_number
+        return out
 
 
 @dataclass

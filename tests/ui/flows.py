@@ -73,6 +73,7 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
         h.tap(fscreen.ids.add, count=False)
         add = app.sm.get_screen("visit_follower")
         h.type(add.ids.keyboard, f"ANAK {chr(65 + n)}")
+        h.tap(add.ids.child, count=False)  # a child under 17 needs no ID
         h.tap(add.ids.choices.children[-3], count=False)  # son / daughter
     shot("visit-followers")
     h.tap(fscreen.ids.next)

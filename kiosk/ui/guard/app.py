@@ -22,6 +22,7 @@ class GuardApp(BaseApp):
         self.scanner = None
         self.scanned_lines: list[str] = []
         self.caller_voice = None
+        self.current_payload = ""
 
     def add_screens(self, sm) -> None:
         from kiosk.ui.guard.screens import GateScreen, ManualEntryScreen, VerdictScreen
@@ -55,10 +56,14 @@ class GuardApp(BaseApp):
     def scanned(self, payload: str) -> None:
         self.scanned_lines.append(payload)
         self.idle.poke() if self.idle else None
-        self.run_job(lambda: gate_api.judge(self.services, payload), self.show_verdict, self._judge_failed)
+        self.run_job(lambda: (payload, gate_api.judge(self.services, payload)), self._judged, self._judge_failed)
 
     def manual_lookup(self, text: str) -> None:
-        self.run_job(lambda: gate_api.lookup(self.services, text), self.show_verdict, self._judge_failed)
+        self.run_job(lambda: gate_api.lookup(self.services, text), self._judged, self._judge_failed)
+
+    def _judged(self, result) -> None:
+        self.current_payload, verdict = result
+        self.show_verdict(verdict)
 
     def _judge_failed(self, exc) -> None:
         if hasattr(exc, "code") and hasattr(exc, "message"):
@@ -77,15 +82,25 @@ class GuardApp(BaseApp):
         self.speak_instruction()
 
     def check(self, visit_id: str, direction: str) -> None:
-        fn = gate_api.check_in if direction == "in" else gate_api.check_out
         screen = self.sm.get_screen("verdict")
         screen.can_check_in = screen.can_check_out = False
+        payload = self.current_payload
 
-        def done(_result) -> None:
-            screen.done_text = _("Checked in.") if direction == "in" else _("Checked out.")
+        def checked_in(verdict) -> None:
+            if getattr(verdict, "verdict", "VALID") != "VALID":  # judged again at the write: show why not
+                self.show_verdict(verdict)
+                return
+            screen.done_text = _("Checked in.")
             self.refresh_inside()
 
-        self.run_job(lambda: fn(self.services, visit_id), done, self._judge_failed)
+        def checked_out(_people) -> None:
+            screen.done_text = _("Checked out.")
+            self.refresh_inside()
+
+        if direction == "in":
+            self.run_job(lambda: gate_api.check_in(self.services, payload), checked_in, self._judge_failed)
+        else:
+            self.run_job(lambda: gate_api.check_out(self.services, visit_id), checked_out, self._judge_failed)
 
     # -- room count and queue caller ----------------------------------------------------------------
 
@@ -121,6 +136,9 @@ class GuardApp(BaseApp):
                     n=" ".join(str(queue_no).replace("-", " "))), self.lang)
 
         self.run_job(lambda: gate_api.next_queue(self.services), show, self._judge_failed)
+
+    def wipe_state(self) -> None:
+        self.current_payload = ""
 
     def idle_active(self) -> bool:
         return self.sm.current != self.home

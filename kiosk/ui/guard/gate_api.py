@@ -57,13 +57,8 @@ def check_out(services, visit_id: str):
 
 
 def inside(services) -> Inside:
-    value = _gate().inside_count(services.store, today_wib())
-    if isinstance(value, int):
-        cap = int(services.store.get_meta("room_capacity") or 0)
-        return Inside(value, cap, bool(cap and value > cap))
-    count = int(_get(value, "count", "inside", default=0))
-    cap = int(_get(value, "capacity", "room_capacity", default=0) or 0)
-    return Inside(count, cap, bool(_get(value, "over", "over_capacity", default=cap and count > cap)))
+    occ = _gate().inside_count(services.store, today_wib())
+    return Inside(occ.count, occ.capacity, occ.over)
 
 
 def next_queue(services):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.i18n import N_, _, translate
 from kiosk.ids import today_wib
@@ -221,10 +221,27 @@ class VisitFollowersScreen(VisitStep):
 
 
 class FollowerAddScreen(VisitStep):
-    instruction = N_("Type the follower's name, then choose the relationship.")
+    instruction = N_("Type the follower's name and ID number, then choose the relationship.")
+    child = BooleanProperty(False)
+    help = StringProperty("")
+
+    def on_pre_enter(self, *a) -> None:
+        super().on_pre_enter(*a)
+        self.focus("name")
 
     def reset(self) -> None:
         self.ids.name.value = ""
+        self.ids.idno.value = ""
+        self.child = False
+        self.help = ""
+
+    def focus(self, which: str) -> None:
+        self.ids.name.focused = which == "name"
+        self.ids.idno.focused = which == "idno"
+        self.ids.keyboard.target = self.ids[which]
+
+    def enter(self) -> None:
+        self.focus("idno" if self.ids.name.focused else "name")
 
     def refresh(self) -> None:
         super().refresh()
@@ -237,12 +254,26 @@ class FollowerAddScreen(VisitStep):
 
     def add(self, relationship: str) -> None:
         name = " ".join(self.ids.name.value.split())
-        if len(name) < 2:
-            self.ids.name.error = True
+        idno = self.ids.idno.value.replace(" ", "")
+        self.ids.name.error = len(name) < 2
+        self.ids.idno.error = not idno and not self.child
+        if self.ids.name.error:
+            self.help = _("Please type the follower's full name.")
             return
-        self.ids.name.error = False
-        self.form.followers.append(Follower(name=name, relationship=relationship))
-        self.ids.name.value = ""
+        if self.ids.idno.error:
+            self.help = _("An adult follower needs a NIK or another ID number. Children under 17 need none.")
+            return
+        if len(idno) == 16 and idno.isdigit():
+            problem = visit_api.nik_problem(idno)
+            if problem is not None:
+                self.ids.idno.error = True
+                self.help = refusal_texts(problem)[0] if hasattr(problem, "message") else str(problem)
+                return
+            follower = Follower(name=name, relationship=relationship, nik=idno, child=self.child)
+        else:
+            follower = Follower(name=name, relationship=relationship, id_number=idno, child=self.child)
+        self.form.followers.append(follower)
+        self.reset()
         self.app.go("visit_followers")
 
 
