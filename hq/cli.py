@@ -93,7 +93,8 @@ def facility_group():
 @click.option("--name", required=True, help="Display name, e.g. 'Lapas Kelas IIA Malang'.")
 @click.option("--address", default="", help="Street address.")
 @click.option("--city", default="", help="City.")
-@click.option("--capacity", "room_capacity", default=0, type=int, help="Visiting room capacity (people).")
+@click.option("--capacity", "room_capacity", default=100, show_default=True, type=int,
+              help="Visiting room capacity (people).")
 @db_option
 def facility_add_cmd(facility_id, name, address, city, room_capacity, db_url):
     """Add a facility."""
@@ -171,7 +172,7 @@ def inmates_group():
 @click.option("--replace", is_flag=True, help="Remove inmates missing from the file.")
 @db_option
 def inmates_import_cmd(facility_id, csv_file, replace, db_url):
-    """Import inmates from CSV (id,reg_no,name[,block,room,code,visitable,status])."""
+    """Import inmates from CSV (id,reg_no,name,code[,block,room,visitable,status]); code A or B."""
     from hq import operators
 
     out = _write(db_url, operators.import_inmates, facility_id, csv_file.read(), replace=replace)

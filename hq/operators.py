@@ -31,7 +31,7 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _NIK_RE = re.compile(r"^\d{16}$")
 INMATE_COLUMNS = ("id", "reg_no", "name", "block", "room", "code", "visitable", "status")
 LIMIT_KEYS = ("max_followers", "max_children", "visits_per_nik_per_week", "visits_per_inmate_per_week",
-              "pre_registration_lead_days")
+              "pre_registration_lead_days", "max_days_ahead", "ticket_grace_minutes")
 
 
 class OperatorError(ValueError):
@@ -39,9 +39,13 @@ class OperatorError(ValueError):
 
 
 def add_facility(conn: Connection, facility_id: str, name: str, address: str = "", city: str = "",
-                 room_capacity: int = 0) -> None:
+                 room_capacity: int = 100) -> None:
     if not _ID_RE.match(facility_id):
         raise OperatorError(f"facility id {facility_id!r}: expected 1-64 letters, digits, '.', '_' or '-'")
+    if not name.strip():
+        raise OperatorError("facility name is required")
+    if room_capacity < 1:
+        raise OperatorError(f"room capacity {room_capacity}: expected an integer >= 1")
     if conn.execute(select(facilities.c.id).where(facilities.c.id == facility_id)).first():
         raise OperatorError(f"facility {facility_id} already exists")
     conn.execute(insert(facilities).values(id=facility_id, name=name, address=address, city=city,
@@ -51,6 +55,8 @@ def add_facility(conn: Connection, facility_id: str, name: str, address: str = "
 def update_facility(conn: Connection, facility_id: str, **values: Any) -> int:
     values = {k: v for k, v in values.items() if v is not None}
     _require_facility(conn, facility_id)
+    if values.get("room_capacity", 1) < 1:
+        raise OperatorError("room capacity: expected an integer >= 1")
     if values:
         conn.execute(update(facilities).where(facilities.c.id == facility_id).values(**values))
     return reference.bump(conn, facility_id, "facility")
@@ -71,20 +77,22 @@ def _bool(text: str, where: str) -> bool:
 
 
 def import_inmates(conn: Connection, facility_id: str, csv_text: str, *, replace: bool = False) -> dict[str, int]:
-    """Upsert inmates from CSV with header ``id,reg_no,name[,block,room,code,visitable,status]``.
+    """Upsert inmates from CSV with header ``id,reg_no,name,code[,block,room,visitable,status]``
+    (``code`` A = tahanan/detainee, B = narapidana/sentenced).
 
     With ``replace``, inmates missing from the file are removed. All rows are checked before any is written.
     """
     _require_facility(conn, facility_id)
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in ("id", "reg_no", "name") if c not in header]
+    missing = [c for c in ("id", "reg_no", "name", "code") if c not in header]
     if missing:
         raise OperatorError(f"CSV header lacks column(s) {', '.join(missing)}; expected {','.join(INMATE_COLUMNS)}")
     unknown = [c for c in header if c not in INMATE_COLUMNS]
     if unknown:
         raise OperatorError(f"CSV has unknown column(s) {', '.join(unknown)}; expected {','.join(INMATE_COLUMNS)}")
     rows: dict[str, dict[str, Any]] = {}
+    reg_seen: set[str] = set()
     for n, raw in enumerate(reader, start=2):
         r = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
         where = f"line {n}"
@@ -94,6 +102,12 @@ def import_inmates(conn: Connection, facility_id: str, csv_text: str, *, replace
             raise OperatorError(f"{where}: reg_no and name are required")
         if r["id"] in rows:
             raise OperatorError(f"{where}: inmate id {r['id']} appears twice")
+        if r.get("code") not in ("A", "B"):
+            raise OperatorError(f"{where}: code must be A (tahanan) or B (narapidana), got {r.get('code')!r}")
+        reg_key = re.sub(r"[^0-9A-Z]", "", r["reg_no"].upper())
+        if reg_key in reg_seen:
+            raise OperatorError(f"{where}: reg_no {r['reg_no']} appears twice")
+        reg_seen.add(reg_key)
         status = r.get("status") or "active"
         if status not in ("active", "transferred", "released"):
             raise OperatorError(f"{where}: status must be active, transferred or released, got {status!r}")
@@ -122,7 +136,13 @@ def validate_schedule(doc: Any) -> dict:
     if not isinstance(doc, dict) or not isinstance(doc.get("sessions"), dict) or not isinstance(
             doc.get("weekdays"), dict):
         raise OperatorError('schedule must be {"sessions": {...}, "weekdays": {...}}')
+    if not doc["sessions"]:
+        raise OperatorError("schedule.sessions: define at least one session")
     for code, s in doc["sessions"].items():
+        if not (len(code) == 1 and code.isalpha() and code.isupper()):
+            raise OperatorError(f"session code {code!r}: expected one upper-case letter (P, S, ...)")
+        if not isinstance(s, dict) or not str(s.get("label", "")).strip():
+            raise OperatorError(f"session {code}: needs a label")
         if not isinstance(s, dict) or not _TIME_RE.match(str(s.get("start", ""))) or not _TIME_RE.match(
                 str(s.get("end", ""))) or s["start"] >= s["end"]:
             raise OperatorError(f"session {code}: needs label, start and end as HH:MM with start < end")
@@ -134,6 +154,10 @@ def validate_schedule(doc: Any) -> dict:
         for slot in slots:
             if not isinstance(slot, dict) or slot.get("session") not in doc["sessions"]:
                 raise OperatorError(f"weekday {day}: session {slot!r} is not defined in sessions")
+            codes = slot.get("inmate_codes")
+            if not isinstance(codes, list) or not codes or any(c not in ("A", "B") for c in codes):
+                raise OperatorError(f"weekday {day} session {slot['session']}: inmate_codes must be a non-empty "
+                                    'list of "A" / "B"')
             for q in ("walk_in_quota", "pre_registered_quota"):
                 v = slot.get(q, 0)
                 if isinstance(v, bool) or not isinstance(v, int) or v < 0:

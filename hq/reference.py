@@ -30,12 +30,19 @@ from kiosk.ids import now_iso, today_wib
 
 FORMAT = "lapas-reference/1"
 
+# What a facility has until an operator sets its own (the usual Ditjenpas practice: morning and afternoon
+# sessions Monday-Saturday; detainees (A) and sentenced inmates (B) alike).
+_STANDARD_DAY = [{"session": "P", "walk_in_quota": 60, "pre_registered_quota": 40, "inmate_codes": ["A", "B"]},
+                 {"session": "S", "walk_in_quota": 40, "pre_registered_quota": 20, "inmate_codes": ["A", "B"]}]
 DEFAULT_DOCS: dict[str, Any] = {
-    "schedule": {"sessions": {}, "weekdays": {}},
+    "schedule": {"sessions": {"P": {"label": "Pagi", "start": "08:30", "end": "11:30"},
+                              "S": {"label": "Siang", "start": "13:00", "end": "15:00"}},
+                 "weekdays": {str(d): _STANDARD_DAY for d in range(1, 7)}},
     "exceptions": [],
     "emergency_close": {"closed": False, "reason": "", "until": None},
     "limits": {"max_followers": 3, "max_children": 2, "visits_per_nik_per_week": 1,
-               "visits_per_inmate_per_week": 2, "pre_registration_lead_days": 1},
+               "visits_per_inmate_per_week": 2, "pre_registration_lead_days": 1, "max_days_ahead": 7,
+               "ticket_grace_minutes": 30},
 }
 DOC_SECTIONS = tuple(DEFAULT_DOCS)
 

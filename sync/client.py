@@ -79,7 +79,7 @@ class HQClient:
                 resp = self.session.request(method, self.base + path_qs, data=body or None, headers=headers,
                                             timeout=self._timeouts())
             except requests.RequestException as exc:
-                raise Unreachable(f"{type(exc).__name__}: {exc}", "unreachable") from exc
+                raise Unreachable(f"cannot reach HQ at {self.base}: {_reason(exc)}", "unreachable") from exc
             if resp.status_code == 401 and attempt == 1:
                 err = _error_body(resp)
                 if err.get("code") == protocol.E_CLOCK_SKEW and err.get("server_time"):
@@ -149,7 +149,7 @@ class HQClient:
         try:
             resp = self.session.get(self.base + "/v1/health", timeout=self._timeouts())
         except requests.RequestException as exc:
-            raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
+            raise Unreachable(f"cannot reach HQ at {self.base}: {_reason(exc)}") from exc
         return self._check(resp)
 
 
@@ -170,3 +170,13 @@ def _error_body(resp: requests.Response) -> dict[str, Any]:
         return data if isinstance(data, dict) else {}
     except ValueError:
         return {}
+
+
+def _reason(exc: requests.RequestException) -> str:
+    """A short reason: 'ReadTimeout', 'ConnectionError (Connection refused)'."""
+    text = str(exc)
+    for marker in ("Connection refused", "Connection reset", "Read timed out", "timed out",
+                   "Remote end closed", "IncompleteRead", "Name or service not known"):
+        if marker in text:
+            return f"{type(exc).__name__} ({marker})"
+    return type(exc).__name__

@@ -252,7 +252,7 @@ class Daemon:
         return ok
 
     def run(self, max_cycles: int | None = None) -> None:
-        """Cycle until :attr:`stop` is set (or ``max_cycles`` for tests)."""
+        """Cycle (each followed by its wait) until :attr:`stop` is set, or ``max_cycles`` for tests."""
         n = 0
         while not self.stop.is_set():
             ok = self.cycle()
@@ -263,9 +263,9 @@ class Daemon:
                 delay = self.backoff.failure()
             self.write_status(next_attempt_at=self._iso(self.clock.now() + delay))
             n += 1
-            if max_cycles is not None and n >= max_cycles:
-                break
             if self.clock.sleep(delay, self.stop):
+                break
+            if max_cycles is not None and n >= max_cycles:
                 break
 
 
