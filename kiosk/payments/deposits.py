@@ -139,7 +139,7 @@ def _quote(conn: sqlite3.Connection, reg_no: str, amount: object, now: datetime)
 
 def quote_deposit(store, reg_no: str, amount: object, now: datetime | None = None) -> DepositQuote:
     """Check an amount for an inmate and compute the fee, without writing (for the confirmation screen)."""
-    with store._lock:
+    with store.lock:
         return _quote(store.conn, reg_no, amount, now or utcnow())
 
 
@@ -211,7 +211,7 @@ def expire_overdue(store, now: datetime | None = None) -> list[str]:
 
 
 def get_deposit(store, deposit_id_or_reference: str) -> Deposit:
-    with store._lock:
+    with store.lock:
         return _deposit(records.row(store.conn, "deposit", deposit_id_or_reference))
 
 

@@ -97,7 +97,7 @@ def menu(conn: sqlite3.Connection) -> dict:
 
 def available_items(store) -> list[dict]:
     """Menu items to show (available ones), each with ``left`` = stock minus this kiosk's unseen orders."""
-    with store._lock:
+    with store.lock:
         m = menu(store.conn)
         return [{**it, "left": _left(store.conn, it)} for it in m["items"] if it.get("available", True)]
 
@@ -156,7 +156,7 @@ def _price(conn: sqlite3.Connection, reg_no: str, cart: dict, now: datetime) -> 
 
 def price_cart(store, reg_no: str, cart: dict[str, int], now: datetime | None = None) -> PricedCart:
     """Check and price a cart for an inmate, without writing (the cart and confirmation screens)."""
-    with store._lock:
+    with store.lock:
         return _price(store.conn, reg_no, cart, now or utcnow())
 
 
@@ -233,7 +233,7 @@ def get_order(store, order_id_or_reference: str) -> Order:
     """An order by id or receipt number (reference), with its lines and current status."""
     key = order_id_or_reference.strip()
     key = key.upper() if len(key) == 16 else key  # receipt numbers are upper-case; ids are lower-case
-    with store._lock:
+    with store.lock:
         return _order(store.conn, records.row(store.conn, "order", key))
 
 

@@ -29,21 +29,18 @@ class Inmate:
 
 
 def find_inmate(conn: sqlite3.Connection, reg_no: str) -> Inmate:
-    """The inmate with registration number ``reg_no`` from the reference data's ``inmates`` section.
+    """The inmate with registration number ``reg_no`` from the reference data (visits core's ``ref_inmates``).
 
-    Exact match after trimming and upper-casing (registration numbers are written in capitals, e.g.
-    ``BI.1234/2025``); never a list or partial match. Refuses unknown and released/transferred inmates.
+    Registration number only, normalised like the visits core does (spaces dropped, upper case, e.g.
+    ``BI.1234/2025``); never a name, a list or a partial match. Refuses unknown and released/transferred
+    inmates.
     """
-    wanted = (reg_no or "").strip().upper()
+    from kiosk.domain.reference import norm_reg_no
+
+    wanted = norm_reg_no(reg_no or "")
     if not wanted:
-        raise PaymentRefusal("inmate_not_found", reg_no=reg_no or "-")
-    cols = {r[1] for r in conn.execute("PRAGMA table_info(inmates)")}
-    if not cols:
-        raise PaymentRefusal("payments_unavailable")
-    id_col = "inmate_id" if "inmate_id" in cols else "id"
-    status_col = "status" if "status" in cols else "'active'"
-    row = conn.execute(f"SELECT {id_col}, reg_no, name, {status_col} FROM inmates WHERE upper(reg_no) = ?",
-                       (wanted,)).fetchone()
+        raise PaymentRefusal("inmate_not_found", reg_no=(reg_no or "").strip() or "-")
+    row = conn.execute("SELECT id, reg_no, name, status FROM ref_inmates WHERE reg_key = ?", (wanted,)).fetchone()
     if row is None:
         raise PaymentRefusal("inmate_not_found", reg_no=reg_no.strip())
     inmate = Inmate(str(row[0]), str(row[1]), str(row[2]), str(row[3] or "active"))

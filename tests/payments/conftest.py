@@ -9,11 +9,15 @@ import pytest
 
 from kiosk import identity
 from kiosk.payments.demo import demo_sections
-from kiosk.payments.reference import SECTIONS, load_payment_sections
+from kiosk.payments.reference import load_payment_sections
 
 # 10:00 WIB on a Monday
 NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
 NIK = "3524014507900003"
+
+SCHEDULE = {"sessions": {"P": {"label": "Pagi", "start": "08:30", "end": "11:30"}},
+            "weekdays": {"1": [{"session": "P", "walk_in_quota": 60, "pre_registered_quota": 40,
+                                "inmate_codes": ["A", "B"]}]}}
 
 INMATES = [
     {"id": "inm-0001", "reg_no": "BI.0001/2025", "name": "Budi Santoso", "block": "A", "room": "A-01",
@@ -32,7 +36,7 @@ def reference_doc(version: int = 1, **overrides) -> dict:
         "facility": {"id": "LPS-DEMO", "name": "Lapas Kelas IIA Demo", "address": "Jl. Demo 1",
                      "city": "Malang", "room_capacity": 120},
         "inmates": copy.deepcopy(INMATES),
-        "schedule": {"sessions": {}, "weekdays": {}}, "exceptions": [],
+        "schedule": SCHEDULE, "exceptions": [],
         "emergency_close": {"closed": False, "reason": "", "until": None},
         "limits": {"max_followers": 3, "max_children": 2, "visits_per_nik_per_week": 1,
                    "visits_per_inmate_per_week": 2, "pre_registration_lead_days": 1},
@@ -45,24 +49,15 @@ def reference_doc(version: int = 1, **overrides) -> dict:
 
 
 def load_reference(store, doc: dict) -> None:
-    """Load ``doc`` with the visits engineer's loader when it exists, and the payments sections with ours.
+    """Load ``doc`` with the visits core's loader; it validates and applies the payments sections through
+    ``kiosk.payments.reference`` in the same transaction. A doc without the core sections (a payments-only
+    update in these tests) goes through the payments loader alone."""
+    from kiosk.domain.reference import apply_reference
 
-    Until ``kiosk.domain.reference`` lands, the inmates section is written into a stand-in ``inmates`` table
-    (the columns the payments code reads: id, reg_no, name, status)."""
-    try:
-        from kiosk.domain.reference import apply_reference
-    except ImportError:
-        apply_reference = None
-    if apply_reference is not None:
-        apply_reference(store, {k: v for k, v in doc.items() if k not in SECTIONS})
-    elif "inmates" in doc:
-        with store.transaction() as tx:
-            tx.execute("CREATE TABLE IF NOT EXISTS inmates (id TEXT PRIMARY KEY, reg_no TEXT, name TEXT, "
-                       "status TEXT)")
-            tx.execute("DELETE FROM inmates")
-            for i in doc["inmates"]:
-                tx.execute("INSERT INTO inmates VALUES (?, ?, ?, ?)", (i["id"], i["reg_no"], i["name"], i["status"]))
-    load_payment_sections(store, doc, doc.get("version", 0))
+    if "inmates" in doc:
+        apply_reference(store, doc)
+    else:
+        load_payment_sections(store, doc, doc.get("version", 0))
 
 
 @pytest.fixture

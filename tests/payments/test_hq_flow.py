@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from hq import reference as hq_reference
 from hq.operators import import_inmates
 from hq.payments import ledger, settlement
 from hq.payments.gateway import signature_key
@@ -24,7 +25,7 @@ from kiosk.payments.refusals import PaymentRefusal
 from kiosk.store import Store
 from sync.client import HQClient
 from sync.testing import HQProcess, free_port, hq_events, make_device, open_db, run_sync
-from tests.payments.conftest import NIK, load_reference
+from tests.payments.conftest import NIK, SCHEDULE, load_reference
 
 KEY = "SB-Mid-server-HQFLOW"
 INMATES = ("id,reg_no,name,block,room,code,visitable,status\n"
@@ -81,6 +82,7 @@ def facility(stack) -> str:
 def setup_facility(stack, fid: str, **rules) -> None:
     with stack.db.write() as conn:
         import_inmates(conn, fid, INMATES)
+        hq_reference.set_doc(conn, fid, "schedule", SCHEDULE)
         sections = demo_sections()
         sections["deposit_rules"].update(rules)
         for name in settlement.DOC_SECTIONS:
