@@ -45,27 +45,38 @@ def stdin_lines() -> Iterator[str]:
 
 
 class ScannerSim:
-    def __init__(self, terminator: str = "CR", interval: float = 0.2, settle: float = 0.3, escapes: bool = False,
+    def __init__(self, terminator: str = "CR", interval: float = 0.2, settle: float = 0.5, escapes: bool = False,
                  out=sys.stdout):
         self.terminator = TERMINATORS[terminator]
         self.interval, self.settle, self.escapes = interval, settle, escapes
         self.out = out
         self.stopping = threading.Event()
         self.typed = 0
+        self._lock = threading.Lock()
+        self._since: float | None = None  # when the current reader opened the port
 
     def say(self, text: str) -> None:
         self.out.write(text + "\n")
         self.out.flush()
 
+    def _reader_settled(self, master: int) -> bool:
+        """True once a reader has held the port open for ``settle`` seconds (pyserial flushes its input
+        right after opening, so bytes typed at that moment would be lost)."""
+        with self._lock:
+            if not reader_present(master):
+                self._since = None
+                return False
+            now = time.monotonic()
+            if self._since is None:
+                self._since = now
+            return now - self._since >= self.settle
+
     def wait_reader(self, master: int) -> bool:
-        """Block until a reader opens the port; drain anything it writes. False when stopping."""
-        if reader_present(master):
-            return True
+        """Block until a reader has the port open and settled. False when stopping."""
         while not self.stopping.is_set():
-            if reader_present(master):
-                self.stopping.wait(self.settle)  # let the reader finish opening (it flushes its input)
-                return not self.stopping.is_set()
-            self.stopping.wait(0.05)
+            if self._reader_settled(master):
+                return True
+            self.stopping.wait(0.02)
         return False
 
     def type_lines(self, master: int, lines: Iterable[str]) -> None:
@@ -97,7 +108,8 @@ class ScannerSim:
             worker.start()
             while worker.is_alive() and not self.stopping.is_set():
                 self._drain(master)
-                worker.join(0.05)
+                self._reader_settled(master)  # notice a reader coming and going while idle
+                worker.join(0.02)
             if not self.stopping.is_set():
                 self.say("done")
             while not exit_when_done and not self.stopping.is_set():

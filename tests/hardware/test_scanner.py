@@ -119,7 +119,8 @@ def test_unplug_and_replug_reconnects(scanner_sim, tmp_path):
     first = scanner_sim("BEFORE", link=link)
     with ScannerReader(str(link), 9600, "CR", got, reconnect_s=0.1, on_state=states.append) as reader:
         assert got.take(1) == ["BEFORE"]
-        first.kill()  # USB unplugged: the device vanishes, the port name dangles
+        first.kill()  # USB unplugged: the device vanishes ...
+        link.unlink()  # ... and udev removes its by-id name (a dangling name could point at a reused pty)
         wait_until(lambda: "disconnected" in states)
         assert not reader.connected.is_set()
         time.sleep(0.3)  # the reader keeps retrying meanwhile, without crashing
