@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 
@@ -79,7 +79,7 @@ def parse_time(text: object) -> datetime | None:
     if not text:
         return None
     try:
-        return datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=WIB).astimezone(timezone.utc)
+        return datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=WIB).astimezone(UTC)
     except ValueError as exc:
         raise NotificationError(f"bad time {text!r}; expected {TIME_FORMAT} (WIB)") from exc
 

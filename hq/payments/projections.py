@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import update
 
-from hq.payments import sections  # noqa: F401  (registers the payments reference sections)
-from hq.payments import settlement
+from hq.payments import (
+    sections,  # noqa: F401  (registers the payments reference sections)
+    settlement,
+)
 from hq.payments.schema import payments
 from hq.payments.settlement import PaymentConflict
 from hq.projections import Context, Outcome, projection

@@ -31,8 +31,10 @@ from sqlalchemy import update
 from hq import auth, reference
 from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, get_db, raw_request
-from hq.payments import sections  # noqa: F401  (registers the payments reference sections)
-from hq.payments import settlement
+from hq.payments import (
+    sections,  # noqa: F401  (registers the payments reference sections)
+    settlement,
+)
 from hq.payments.gateway import MidtransGateway
 from hq.payments.provider import (
     Notification,

@@ -26,7 +26,7 @@ import re
 import secrets
 import threading
 from base64 import b64decode
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -51,7 +51,7 @@ __all__ = ["GatewaySimulator", "demo_merchant_payload"]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class GatewaySimulator:

@@ -20,9 +20,9 @@ Errors (all :class:`QrisError`, each with a stable ``code``):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
-from typing import Union
 
 from kiosk.money import rupiah
 
@@ -32,10 +32,11 @@ TEMPLATE_TAGS = frozenset({*(f"{n:02d}" for n in range(26, 52)), "62", "64"})
 MANDATORY_TAGS = ("00", "01", "52", "53", "58", "59", "60", "63")
 STATIC, DYNAMIC = "11", "12"
 MAX_SUBTAG_VALUE = 25  # EMVCo: tag 62 sub-fields are "ans ..25"
+SUBTAG_RE = re.compile(r"[\x20-\x7e]{1,25}")
 MAX_AMOUNT_CHARS = 13  # tag 54 is "ans ..13"
 TIP_TAGS = ("55", "56", "57")
 
-Value = Union[str, dict[str, str]]
+Value = str | dict[str, str]
 
 
 class QrisError(ValueError):
@@ -291,7 +292,7 @@ def make_dynamic(static_payload: str, amount: int, reference: str, *, terminal: 
     be able to change the amount), and in tag 62 sets 01 bill number (default: ``reference``), 05 reference
     label = ``reference`` and 07 terminal label = ``terminal`` (the device id), keeping other sub-fields.
     """
-    base = parse(static_payload)
+    base = _parsed_static(static_payload)
     amount = rupiah(amount)
     if amount <= 0:
         raise QrisValueError(f"amount must be a positive number of rupiah, got {amount}", tag="54")
@@ -302,18 +303,24 @@ def make_dynamic(static_payload: str, amount: int, reference: str, *, terminal: 
     if terminal:
         subs["07"] = terminal
     for sub, value in subs.items():
-        if not isinstance(value, str) or not re.fullmatch(r"[\x20-\x7e]{1,%d}" % MAX_SUBTAG_VALUE, value):
+        if not isinstance(value, str) or not re.fullmatch(SUBTAG_RE, value):
             raise QrisValueError(
                 f"tag 62 sub-field {sub} must be 1-{MAX_SUBTAG_VALUE} printable ASCII characters, got {value!r}",
                 tag="62")
-    tags: dict[str, Value] = {k: v for k, v in base.items() if k not in TIP_TAGS}
+    tags: dict[str, Value] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in base if k not in TIP_TAGS}
     tags["01"] = DYNAMIC
     tags = _insert_in_order(tags, "54", amount_text)
     extra = dict(tags["62"]) if isinstance(tags.get("62"), dict) else {}
     for sub, value in subs.items():
         extra[sub] = value
     tags = _insert_in_order(tags, "62", dict(sorted(extra.items())))
-    return build(tags)
+    return encode(tags)  # valid by construction: a parsed payload plus checked values
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_static(text: str) -> tuple[tuple[str, Value], ...]:
+    """The facility's static payload, parsed once (a kiosk builds every payment from the same one)."""
+    return tuple((k, dict(v) if isinstance(v, dict) else v) for k, v in parse(text).items())
 
 
 TAG_NAMES = {

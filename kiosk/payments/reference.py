@@ -247,7 +247,7 @@ def hq_status(conn: sqlite3.Connection, reference: str) -> dict | None:
     """HQ's last word on a payment (from ``payment_updates``), e.g. for the guard station."""
     row = conn.execute("SELECT reference, kind, status, amount, at FROM payment_updates WHERE reference = ?",
                        (reference,)).fetchone()
-    return dict(zip(("reference", "kind", "status", "amount", "at"), row)) if row else None
+    return dict(zip(("reference", "kind", "status", "amount", "at"), row, strict=True)) if row else None
 
 
 def account(conn: sqlite3.Connection, inmate_id: str, today: date) -> dict:

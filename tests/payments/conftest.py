@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,7 +12,7 @@ from kiosk.payments.demo import demo_sections
 from kiosk.payments.reference import load_payment_sections
 
 # 10:00 WIB on a Monday
-NOW = datetime(2026, 11, 30, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 NIK = "3524014507900003"
 
 SCHEDULE = {"sessions": {"P": {"label": "Pagi", "start": "08:30", "end": "11:30"}},

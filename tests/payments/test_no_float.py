@@ -30,8 +30,8 @@ def _float_problems(path: Path) -> list[str]:
         pairs: list[tuple[str, ast.AST]] = []
         if isinstance(node, ast.arguments):
             args = node.posonlyargs + node.args
-            pairs += [(a.arg, d) for a, d in zip(args[len(args) - len(node.defaults):], node.defaults)]
-            pairs += [(a.arg, d) for a, d in zip(node.kwonlyargs, node.kw_defaults) if d is not None]
+            pairs += [(a.arg, d) for a, d in zip(args[len(args) - len(node.defaults):], node.defaults, strict=True)]
+            pairs += [(a.arg, d) for a, d in zip(node.kwonlyargs, node.kw_defaults, strict=True) if d is not None]
         elif isinstance(node, ast.keyword) and node.arg:
             pairs.append((node.arg, node.value))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
