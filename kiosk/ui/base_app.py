@@ -78,6 +78,7 @@ class BaseApp(App):
         for screen in maintenance.screens():
             self.sm.add_widget(screen)
         self.sm.current = self.home
+        self.sm.current_screen.refresh()  # now that every screen exists (home's tiles depend on them)
         self.sm.bind(current=self._screen_changed)
         self.status_strip = root.ids.status
         self.status_strip.refresh()

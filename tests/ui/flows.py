@@ -9,10 +9,17 @@ from kiosk.ui.harness import find_key, find_text, walk
 from tests.conftest import lapas
 
 
-def prepare_demo(data_dir: Path) -> dict:
-    """Fresh demo reference data (the visits core's generator) loaded into the device."""
+def prepare_demo(data_dir: Path, *, all_day: bool = True) -> dict:
+    """Fresh demo reference data (the visits core's generator) loaded into the device. ``all_day`` stretches the
+    afternoon session to 23:59 so today always has an open session whatever time the tests run."""
     ref = data_dir / "reference.json"
     lapas("reference", "demo", "--out", str(ref), check=True)
+    if all_day:
+        doc = json.loads(ref.read_text(encoding="utf-8"))
+        doc["schedule"]["sessions"]["S"]["end"] = "23:59"
+        for b in doc.get("pre_registrations", []):
+            b["session"] = "S"
+        ref.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     lapas("reference", "load", str(ref), "--data-dir", str(data_dir), check=True)
     return json.loads(ref.read_text(encoding="utf-8"))
 
@@ -37,7 +44,7 @@ def enabled_buttons(root):
 
 
 def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int = 0, shots: bool = False,
-                  doc: dict | None = None) -> tuple[str, str]:
+                  doc: dict | None = None, close_print_error: bool = True) -> tuple[str, str]:
     """Register one visit through the touch UI; returns (queue number shown, ticket QR payload shown)."""
     app = h.app
     shot = h.screenshot if shots else (lambda _n: None)
@@ -100,6 +107,10 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
     shot("visit-done")
     assert done.queue_no and find_text(app.root, done.queue_no, exact=True)
     queue_no, qr = done.queue_no, done.qr
+    h.wait(lambda: done.print_state in ("printed", "failed"), timeout=30, what="the ticket print job")
+    h.settle()
+    if close_print_error and app.panel is not None and done.print_state == "failed":
+        h.tap(find_text(app.panel, app_text(h, "Close"), exact=True), count=False)  # no printer here
     h.tap(find_text(app.root, app_text(h, "Finish"), exact=True), count=False)
     return queue_no, qr
 

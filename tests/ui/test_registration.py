@@ -44,7 +44,7 @@ def test_happy_path_in_six_taps_prints_the_ticket(start_app, demo_kiosk, tmp_pat
         while not list(receipts.glob("*.txt")) and time.monotonic() < deadline:
             time.sleep(0.1)
         text = "\n".join(p.read_text(encoding="utf-8") for p in receipts.glob("*.txt"))
-        assert queue_no in text and "TIKET KUNJUNGAN" in text
+        assert queue_no in "".join(text.split()) and "TIKET KUNJUNGAN" in text  # printed letter-spaced
         assert h.app.sm.current == "home"
         assert h.app.form.nik == ""  # nothing entered lingers
     finally:
@@ -102,7 +102,7 @@ def test_printer_unplugged_mid_receipt_keeps_the_visit_and_retry_prints(start_ap
     h = start_app(data_dir)
     h.app.cfg.printer.port = pty
     try:
-        register_once(h, 1, doc=doc)  # "Finish" cannot be touched through the printer error panel
+        register_once(h, 1, doc=doc, close_print_error=False)  # leaves the printer error panel open
     finally:
         if sim.poll() is None:
             sim.terminate()

@@ -26,12 +26,12 @@ class MessagePanel(ModalView):
         self._on_secondary = on_secondary
 
     def primary(self) -> None:
-        self.dismiss()
+        self.dismiss(animation=False)
         if self._on_primary:
             self._on_primary()
 
     def secondary(self) -> None:
-        self.dismiss()
+        self.dismiss(animation=False)
         if self._on_secondary:
             self._on_secondary()
 
@@ -48,5 +48,5 @@ class CountdownPanel(ModalView):
         self._on_continue = on_continue
 
     def keep_going(self) -> None:
-        self.dismiss()
+        self.dismiss(animation=False)
         self._on_continue()
