@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from kivy.properties import StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.i18n import N_, _
 from kiosk.ui import tiles
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets.base import BigButton
 
 
-class Tile(BigButton):
+class Tile(ButtonBehavior, BoxLayout):
+    """A big home-screen tile: the service's name and one line saying what it is for."""
+
+    title = StringProperty("")
     subtitle = StringProperty("")
     tile_key = StringProperty("")
 
@@ -22,7 +26,7 @@ class HomeScreen(KioskScreen):
         grid = self.ids.tiles
         grid.clear_widgets()
         for t in tiles.tiles(self.app):
-            w = Tile(text=_(t.title), subtitle=_(t.subtitle), tile_key=t.key)
+            w = Tile(title=_(t.title), subtitle=_(t.subtitle), tile_key=t.key)
             w.bind(on_release=lambda _w, screen=t.screen: self.app.open_service(screen))
             grid.add_widget(w)
 
