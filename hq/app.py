@@ -11,13 +11,14 @@ import importlib
 import json
 import logging
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, FastAPI, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from typing_extensions import TypedDict
 
 from hq import auth, enrolment, ingest, reference
 from hq.db import Database
@@ -46,6 +47,44 @@ class EventBatch(BaseModel):
     device_time: str | None = Field(default=None, max_length=40, description="the device's own clock (UTC ISO)")
     pending: int | None = Field(default=None, ge=0, description="events still queued on the device")
     events: list[EventIn] = Field(max_length=protocol.MAX_EVENTS)
+
+
+class _EventTD(TypedDict):
+    seq: Annotated[int, Field(ge=1, le=2**62)]
+    event_id: Annotated[str, Field(min_length=1, max_length=64)]
+    type: Annotated[str, Field(min_length=1, max_length=100)]
+    payload: dict[str, Any]
+    created_at: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class _BatchTD(TypedDict):
+    device_id: Annotated[str, Field(pattern=DEVICE_ID)]
+    device_time: NotRequired[Annotated[str, Field(max_length=40)] | None]
+    pending: NotRequired[Annotated[int, Field(ge=0)] | None]
+    events: Annotated[list[_EventTD], Field(max_length=protocol.MAX_EVENTS)]
+
+
+# The events body is validated straight from bytes into plain dicts (pydantic-core's JSON parser): the hot path
+# skips FastAPI's json.loads + model objects + model_dump. EventBatch above documents the same shape.
+BATCH_ADAPTER = TypeAdapter(_BatchTD)
+
+
+def _inline_schema(model: type[BaseModel]) -> dict:
+    """The model's JSON schema with its ``$defs`` inlined (for ``openapi_extra``)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return walk(defs[ref.split("/")[-1]])
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
 
 
 class EventResult(BaseModel):
@@ -168,24 +207,31 @@ def create_app(db: Database) -> FastAPI:
             out = enrolment.redeem(conn, body.code, body.device_id, body.role, body.public_key)
         return {**out, "server_time": now_iso()}
 
-    @app.post("/v1/events", response_model=EventsAnswer, responses=ERRORS, tags=["device"])
-    def post_events(batch: EventBatch, raw: auth.RawRequest = Depends(raw_request),
-                    db: Database = Depends(get_db)):
+    @app.post("/v1/events", response_model=EventsAnswer, responses={**ERRORS, 422: ERROR_SCHEMA},
+              tags=["device"], openapi_extra={"requestBody": {
+                  "required": True, "content": {"application/json": {"schema": _inline_schema(EventBatch)}}}})
+    def post_events(raw: auth.RawRequest = Depends(raw_request), db: Database = Depends(get_db)):
         """Store a batch of the signing device's events exactly once; answer per event after the commit."""
-        items = [e.model_dump() for e in batch.events]
-        body = {"device_time": batch.device_time, "pending": batch.pending, "events": items}
+        try:
+            body = BATCH_ADAPTER.validate_json(raw.body)
+        except ValidationError as exc:
+            errs = exc.errors(include_url=False, include_context=False, include_input=False)
+            raise APIError(422, protocol.E_BAD_REQUEST, "invalid batch: " + "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errs[:5])) from None
+        body.setdefault("device_time", None)
+        body.setdefault("pending", None)
         careful = False
         for attempt in range(5):
             try:
                 with db.write() as conn:
                     device = auth.authenticate(conn, raw)
-                    if batch.device_id != device.device_id:
+                    if body["device_id"] != device.device_id:
                         raise APIError(403, protocol.E_DEVICE_MISMATCH,
                                        f"device {device.device_id} may push only its own events")
                     answer = ingest.ingest(conn, device, body, careful=careful)
                 return answer
             except IntegrityError:  # a concurrent copy of this batch committed first: answer from storage
-                log.info("ingest conflict for %s (attempt %d); retrying", batch.device_id, attempt + 1)
+                log.info("ingest conflict for %s (attempt %d); retrying", body["device_id"], attempt + 1)
             except ingest.ProjectionCrashed as exc:
                 log.error("%s; retrying the batch with per-event savepoints", exc)
                 careful = True

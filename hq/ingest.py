@@ -142,7 +142,8 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
             and_(events.c.device_id == device.device_id, events.c.seq.in_(seqs))))} if seqs else {}
 
     projs = projections.load_modules()
-    ctx = projections.Context(conn, device.facility_id, device.device_id, now_s, today_wib(now).isoformat())
+    ctx = projections.Context(conn, device.facility_id, device.device_id, now_s, today_wib(now).isoformat(),
+                              batch=[e for e in items if e["event_id"] not in known and e["seq"] not in taken_seqs])
     results: list[dict[str, Any]] = []
     rows: list[dict[str, Any]] = []
     batch_ids: dict[str, str] = {}
@@ -175,6 +176,7 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
         batch_ids[eid] = status
         taken_seqs[seq] = eid
         results.append(_res(eid, seq, status, *(outcome or ())))
+    ctx.finish()
     if rows:
         conn.execute(insert(events), rows)
     if ctx.touched:

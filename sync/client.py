@@ -117,6 +117,12 @@ class HQClient:
                       device_id: str | None = None) -> bytes:
         return encode_batch(device_id or self.device_id, iso_now(self.clock), events, pending)
 
+    def encode_json_events(self, event_json: list[str], pending: int | None = None) -> bytes:
+        """A batch body from events already encoded as JSON objects (see ``outbox.pending_batch_json``)."""
+        head = json.dumps({"device_id": self.device_id, "device_time": iso_now(self.clock), "pending": pending},
+                          separators=(",", ":"))
+        return (head[:-1] + ',"events":[' + ",".join(event_json) + "]}").encode("utf-8")
+
     def post_events(self, events: list[dict[str, Any]], pending: int | None = None,
                     device_id: str | None = None) -> dict[str, Any]:
         """Push one batch; returns HQ's answer with every sent event's result (validated)."""

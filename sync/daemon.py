@@ -160,14 +160,14 @@ class Daemon:
         pending = outbox.stats(self.conn)["pending"]
         last_status = time.monotonic()
         while not self.stop.is_set():
-            batch = outbox.pending_batch(self.conn, limit)  # a short read; nothing stays open
+            batch = outbox.pending_batch_json(self.conn, limit)  # a short read; nothing stays open
             self.faults.hit("after_read")
             if not batch:
                 break
-            body = self.client.encode_events(batch, pending)
+            body = self.client.encode_json_events([b[2] for b in batch], pending)
             if len(body) > protocol.MAX_BODY_BYTES:
                 if len(batch) == 1:
-                    self._mark([{"event_id": batch[0]["event_id"], "status": "rejected", "code": "too_large",
+                    self._mark([{"event_id": batch[0][1], "status": "rejected", "code": "too_large",
                                  "message": f"event of {len(body)} bytes exceeds the batch limit"}])
                     continue
                 limit = max(1, len(batch) // 2)
@@ -180,7 +180,7 @@ class Daemon:
                     continue
                 raise
             self.faults.hit("after_post")
-            wanted = {e["event_id"] for e in batch}
+            wanted = {b[1] for b in batch}
             results = [r for r in answer["results"] if r["event_id"] in wanted]
             self._mark(results)
             sent += len(results)

@@ -141,17 +141,19 @@ def enqueue(cfg: config_mod.Config, n: int, *, kind: str = "probe", start: int =
         while done < n:
             with store.transaction() as tx:
                 for i in range(start + done, start + min(n, done + per_tx)):
-                    ids.append(tx.emit(make_event(kind, i, cfg.device.facility_id)).event_id)
+                    ids.append(tx.emit(make_event(kind, i, cfg.device.facility_id,
+                                                  cfg.device.device_id)).event_id)
             done = min(n, done + per_tx)
     return ids
 
 
-def make_event(kind: str, i: int, facility_id: str):
+def make_event(kind: str, i: int, facility_id: str, device_id: str = "dev"):
+    """A probe, or (``visit``) a registration for even ``i`` and the check-in of that visit for odd ``i``."""
     if kind == "probe":
         return ProbeRecorded(f"p{i}", i, note="uji sinkronisasi")
-    visit_id = f"v-{facility_id}-{i}"
+    visit_id = f"v-{device_id}-{i}"
     if kind == "visit" and i % 2 == 1:
-        return VisitCheckedIn(f"v-{facility_id}-{i - 1}", facility_id, 2, "2026-11-29T02:00:00.000Z")
+        return VisitCheckedIn(f"v-{device_id}-{i - 1}", facility_id, 2, "2026-11-29T02:00:00.000Z")
     return VisitRegistered(visit_id, facility_id, "2026-11-30", "P", f"P-{i:03d}", "walk_in", "inm-0001",
                            "3524011203900003", "Siti Aminah", "081234567890", "istri",
                            followers=[{"name": "Budi", "age": 9}], ticket="T" * 120)

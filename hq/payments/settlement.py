@@ -339,3 +339,19 @@ def recent_since(days: int = 3) -> str:
     from kiosk.ids import iso, utcnow
 
     return iso(utcnow() - timedelta(days=days))
+
+
+def check_receipt(conn: Connection, payload: str, facility_id: str) -> tuple:
+    """HQ checking a receipt's verification QR with the facility's enrolled, non-revoked device keys;
+    returns ``(ReceiptCheck, payment row or None)``; a signed amount that differs from HQ's record is forged."""
+    from hq.schema import devices
+    from kiosk.payments.verify import ReceiptCheck, verify_receipt
+
+    keys = {r.key_id: r.public_key for r in conn.execute(select(devices.c.key_id, devices.c.public_key).where(
+        devices.c.facility_id == facility_id, devices.c.revoked_at.is_(None)))}
+    check = verify_receipt(payload, keys, facility_id=facility_id)
+    p = payment(conn, check.reference) if check.ok else None
+    if p is not None and p["amount"] != check.amount:
+        check = ReceiptCheck(False, "forged", check.kind, check.facility_id, check.reference, check.amount,
+                             check.key_id)
+    return check, p

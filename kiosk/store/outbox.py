@@ -108,6 +108,27 @@ def pending_batch(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     ]
 
 
+def pending_batch_json(conn: sqlite3.Connection, limit: int) -> list[tuple[int, str, str]]:
+    """Like :func:`pending_batch`, but each event comes as ``(seq, event_id, wire JSON object text)`` with the
+    stored payload text spliced in unparsed (the sync daemon's hot path)."""
+    rows = conn.execute(
+        "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE seq >= ? AND state = 'pending' "
+        "ORDER BY seq LIMIT ?",
+        (low_water(conn), limit),
+    ).fetchall()
+    if conn.in_transaction:  # pragma: no cover - guarded: the caller must not hold a read open
+        raise RuntimeError("pending_batch_json called inside a transaction")
+    dumps = json.dumps
+    return [
+        (r[0], r[1], '{"seq":' + str(int(r[0])) + ',"event_id":' + dumps(r[1]) + ',"type":' + dumps(r[2])
+         + ',"payload":' + r[3] + ',"created_at":' + dumps(r[4]) + "}")
+        for r in rows
+    ]
+
+
+_STATUSES = ("accepted", "duplicate", "rejected")
+
+
 def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_at: str | None = None,
                  on_row: Callable[[int], None] | None = None) -> None:
     """Apply HQ's per-event answers in one transaction (the caller holds no other transaction).
@@ -116,23 +137,31 @@ def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_a
     ``on_row(i)`` runs just before the i-th answer is applied (the sync daemon's fault-injection hook).
     """
     sent_at = sent_at or now_iso()
+    counter = iter(range(len(results)))
+
+    def rows(status_ok: bool):
+        for r in results:
+            if (r["status"] in ("accepted", "duplicate")) is not status_ok or r["status"] not in _STATUSES:
+                continue
+            if on_row is not None:
+                on_row(next(counter))
+            if status_ok:
+                yield (sent_at, r["event_id"])
+            else:
+                yield (r.get("code", "rejected"), r.get("message", ""), r["event_id"])
+
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for i, r in enumerate(results):
-            if on_row is not None:
-                on_row(i)
-            if r["status"] in ("accepted", "duplicate"):
-                conn.execute(
-                    "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
-                    "WHERE event_id = ? AND state = 'pending'",
-                    (sent_at, r["event_id"]),
-                )
-            elif r["status"] == "rejected":
-                conn.execute(
-                    "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, reject_code = ?, "
-                    "last_error = ? WHERE event_id = ? AND state = 'pending'",
-                    (r.get("code", "rejected"), r.get("message", ""), r["event_id"]),
-                )
+        conn.executemany(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
+            "WHERE event_id = ? AND state = 'pending'",
+            rows(True),
+        )
+        conn.executemany(
+            "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, reject_code = ?, "
+            "last_error = ? WHERE event_id = ? AND state = 'pending'",
+            rows(False),
+        )
         _advance_low_water(conn)
         conn.execute("COMMIT")
     except BaseException:

@@ -1,0 +1,177 @@
+"""Sync throughput and HQ acknowledgement latency, on loopback, against SQLite and PostgreSQL behind HQ.
+
+1. Drain N queued events (default 50,000) from one device to HQ with the real `lapas sync --once` process:
+   events/s, the daemon's peak RSS (from wait4), and the ratio against inserting the same rows directly into
+   the same database's events table (SQLAlchemy Core executemany, one commit per 500 rows, as HQ commits per
+   batch; a single-transaction figure is printed too).
+2. 200 simulated devices push one batch each at the same moment (a barrier; one thread per device, each
+   with its own key and HTTP connection): p50/p95/max acknowledgement time.
+
+Goals (issue 5): >= 5,000 events/s on both backends, >= 0.3x the direct insert, daemon RSS < 100 MB,
+p95 <= 500 ms at 200 devices.   Usage: python bench/sync.py [N] [--no-pg]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hq.db import open_db  # noqa: E402
+from hq.schema import events  # noqa: E402
+from kiosk.store import Store, outbox  # noqa: E402
+from sync.client import HQClient  # noqa: E402
+from sync.testing import HQProcess, enqueue, make_device, pg_available, pg_url  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+N = int(args[0]) if args else 50_000
+DEVICES = 200
+PER_DEVICE = 20  # events in each simulated device's batch
+BATCH = 500
+GOAL_RATE, GOAL_RATIO, GOAL_RSS_MB, GOAL_P95_MS = 5000, 0.3, 100, 500
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def drain(db_url: str, work: Path) -> dict:
+    db = open_db(db_url)
+    with HQProcess(db_url, log_path=work / "hq.log") as hq:
+        cfg = make_device(work / "dev", db, hq.url, batch_size=BATCH)
+        enqueue(cfg, N, kind="visit", per_tx=5000)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sync", "--once", "--data-dir", str(cfg.data_dir)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        _, status, rusage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out = proc.stdout.read().decode()
+        if proc.returncode != 0:
+            raise SystemExit(f"sync failed: {out} {proc.stderr.read().decode()}")
+        st = json.loads(out)
+        with Store(cfg.db_path, cfg.device.device_id) as store:
+            sent = outbox.stats(store.conn)["sent"]
+        assert st["pending"] == 0 and sent == N + 1, (st, sent)
+    db.dispose()
+    return {"events": N + 1, "seconds": elapsed, "rate": (N + 1) / elapsed, "rss_mb": rusage.ru_maxrss / 1024}
+
+
+def direct_insert(db_url: str, work: Path) -> tuple[float, float]:
+    """Rows as HQ stores them, inserted straight into a fresh events table: (per-batch-commit rate, one-tx rate)."""
+    rates = []
+    for per_commit in (BATCH, N):
+        db = open_db(db_url if "://" in db_url else str(work / f"direct-{per_commit}.db"))
+        payload = json.dumps({"visit_id": "v", "facility_id": "LPS-TEST", "visit_date": "2026-11-30",
+                              "session": "P", "queue_no": "P-001", "kind": "walk_in", "inmate_id": "inm-0001",
+                              "visitor_nik": "3524011203900003", "visitor_name": "Siti Aminah",
+                              "visitor_phone": "081234567890", "relationship": "istri",
+                              "followers": [{"name": "Budi", "age": 9}], "ticket": "T" * 120})
+        tag = f"d{per_commit}-{time.time_ns()}"
+        rows = [{"event_id": f"{tag}-{i}", "device_id": tag, "facility_id": "LPS-TEST", "seq": i + 1,
+                 "type": "visit.registered", "payload": payload, "created_at": "2026-11-29T01:00:00.000Z",
+                 "received_at": "2026-11-29T01:00:01.000Z", "skew_s": 0, "status": "accepted", "code": None,
+                 "message": None} for i in range(N)]
+        t0 = time.perf_counter()
+        for i in range(0, N, per_commit):
+            with db.write() as conn:
+                conn.execute(events.insert(), rows[i:i + per_commit])
+        rates.append(N / (time.perf_counter() - t0))
+        db.dispose()
+    return rates[0], rates[1]
+
+
+def burst(db_url: str, work: Path) -> dict:
+    db = open_db(db_url)
+    with HQProcess(db_url, log_path=work / "hq-burst.log") as hq:
+        cfgs = [make_device(work / f"d{i}", db, hq.url, facility_id=f"LPS-B{i % 40:02d}") for i in range(DEVICES)]
+        batches = []
+        for cfg in cfgs:
+            enqueue(cfg, PER_DEVICE, kind="visit", per_tx=PER_DEVICE)
+            with Store(cfg.db_path, cfg.device.device_id) as store:
+                batches.append(outbox.pending_batch(store.conn, 1000))
+        from kiosk import identity
+
+        clients = [HQClient(hq.url, c.device.device_id, identity.load(c.keys_dir), timeout=30) for c in cfgs]
+        for c in clients:
+            c.health()  # open each device's connection first, as running daemons would have
+        barrier = threading.Barrier(DEVICES)
+        lat: list[float] = []
+        errors: list[str] = []
+
+        def push(i: int) -> None:
+            body = clients[i].encode_events(batches[i])
+            barrier.wait()
+            t0 = time.perf_counter()
+            try:
+                answer = clients[i].post_encoded(body)
+                assert all(r["status"] == "accepted" for r in answer["results"])
+                lat.append((time.perf_counter() - t0) * 1000)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=push, args=(i,)) for i in range(DEVICES)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    db.dispose()
+    if errors:
+        raise SystemExit(f"{len(errors)} pushes failed: {errors[:3]}")
+    return {"p50": pct(lat, 50), "p95": pct(lat, 95), "max": max(lat), "wall": wall}
+
+
+def report(name: str, url: str, work: Path) -> bool:
+    d = drain(url, work)
+    per_batch, one_tx = direct_insert(url, work)
+    (work / "burst").mkdir(exist_ok=True)
+    b = burst(url, work / "burst")
+    ratio = d["rate"] / per_batch
+    ok = d["rate"] >= GOAL_RATE and ratio >= GOAL_RATIO and d["rss_mb"] < GOAL_RSS_MB and b["p95"] <= GOAL_P95_MS
+    print(f"[{name}] drain {d['events']} events in {d['seconds']:.1f} s = {d['rate']:,.0f} events/s "
+          f"(goal >= {GOAL_RATE:,}: {d['rate'] / GOAL_RATE:.2f}x)")
+    print(f"[{name}] direct insert, commit per {BATCH}: {per_batch:,.0f} rows/s -> sync/direct = {ratio:.2f} "
+          f"(goal >= {GOAL_RATIO}); one transaction: {one_tx:,.0f} rows/s -> {d['rate'] / one_tx:.2f}")
+    print(f"[{name}] daemon peak RSS {d['rss_mb']:.1f} MB (goal < {GOAL_RSS_MB} MB)")
+    print(f"[{name}] {DEVICES} devices x {PER_DEVICE} events at once: ack p50 {b['p50']:.0f} ms, "
+          f"p95 {b['p95']:.0f} ms (goal <= {GOAL_P95_MS}: {b['p95'] / GOAL_P95_MS:.2f}x of limit), "
+          f"max {b['max']:.0f} ms, all {b['wall']:.1f} s")
+    print(f"[{name}] {'OK' if ok else 'BELOW GOAL'}")
+    return ok
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "sqlite").mkdir()
+        report("sqlite", str(work / "sqlite" / "hq.db"), work / "sqlite")
+        if "--no-pg" not in sys.argv:
+            if not pg_available():
+                print("[postgresql] skipped: no server at 127.0.0.1:5432")
+            else:
+                url = pg_url("bench")
+                (work / "pg").mkdir()
+                try:
+                    report("postgresql", url, work / "pg")
+                finally:
+                    db = open_db(url, migrate=False)
+                    db.drop_pg_schema()
+                    db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
