@@ -22,6 +22,7 @@ from kiosk.payments import deposits, orders, qris
 from kiosk.payments.demo import demo_merchant_payload, demo_sections
 from kiosk.payments.online import PaymentsClient, refresh_status, start_payment
 from kiosk.payments.refusals import PaymentRefusal
+from kiosk.payments.verify import check_receipt
 from kiosk.store import Store
 from sync.client import HQClient
 from sync.testing import HQProcess, free_port, hq_events, make_device, open_db, run_sync
@@ -130,6 +131,18 @@ def test_online_deposit_paid_credited_and_lunas(stack):
     acct = {a["inmate_id"]: a for a in doc["balances"]["accounts"]}
     assert acct["inm-1"]["balance"] == 150_000 and acct["inm-1"]["deposited_today"] == 150_000
     assert deposits.quote_deposit(k.store, "BI.0001/2025", 10_000).remaining_today == 850_000
+    # the receipt's verification QR checks out at HQ and on another device of the facility (its guard station)
+    fid = k.cfg.device.facility_id
+    with stack.db.read() as conn:
+        check, row = settlement.check_receipt(conn, d.verify_qr, fid)
+    assert check.ok and row["status"] == "credited"
+    guard = new_kiosk(stack, fid)
+    check, status = check_receipt(guard.store.conn, d.verify_qr, fid)
+    assert check.ok and status["status"] == "credited" and status["amount"] == 150_000
+    forged = d.verify_qr.replace("|150000|", "|950000|")
+    assert check_receipt(guard.store.conn, forged, fid)[0].code == "forged"
+    with stack.db.read() as conn:
+        assert settlement.check_receipt(conn, forged, fid)[0].code == "forged"
 
 
 def test_offline_deposit_settles_while_kiosk_is_away_and_reconciles_after_sync(stack):
