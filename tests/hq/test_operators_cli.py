@@ -8,7 +8,6 @@ import json
 from hq.db import open_db
 from hq.reference import build
 from sync.testing import HQProcess
-
 from tests.conftest import init_device, lapas
 
 
