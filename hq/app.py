@@ -221,15 +221,17 @@ def create_app(db: Database) -> FastAPI:
         body.setdefault("device_time", None)
         body.setdefault("pending", None)
         careful = False
+
+        def job(conn):
+            device = auth.authenticate(conn, raw)
+            if body["device_id"] != device.device_id:
+                raise APIError(403, protocol.E_DEVICE_MISMATCH,
+                               f"device {device.device_id} may push only its own events")
+            return ingest.ingest(conn, device, body, careful=careful)
+
         for attempt in range(5):
             try:
-                with db.write() as conn:
-                    device = auth.authenticate(conn, raw)
-                    if body["device_id"] != device.device_id:
-                        raise APIError(403, protocol.E_DEVICE_MISMATCH,
-                                       f"device {device.device_id} may push only its own events")
-                    answer = ingest.ingest(conn, device, body, careful=careful)
-                return answer
+                return db.run_write(job)  # answered only after the commit
             except IntegrityError:  # a concurrent copy of this batch committed first: answer from storage
                 log.info("ingest conflict for %s (attempt %d); retrying", body["device_id"], attempt + 1)
             except ingest.ProjectionCrashed as exc:

@@ -11,9 +11,10 @@ import time
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from hq.schema import devices, nonces
 from sync import protocol
@@ -29,6 +30,11 @@ class Device:
     facility_id: str
     role: str
     key_id: str
+    high_water_seq: int = 0
+
+
+_DEVICE_ROW = select(devices.c.facility_id, devices.c.role, devices.c.public_key, devices.c.key_id,
+                     devices.c.revoked_at, devices.c.high_water_seq).where(devices.c.device_id == bindparam("d"))
 
 
 @dataclass(frozen=True)
@@ -55,10 +61,7 @@ def authenticate(conn: Connection, raw: RawRequest, now: float | None = None) ->
     """The device that signed ``raw``; raises :class:`AuthError` otherwise. Claims the nonce in ``conn``."""
     now = time.time() if now is None else now
     req = protocol.parse_headers(raw.headers)
-    row = conn.execute(
-        select(devices.c.facility_id, devices.c.role, devices.c.public_key, devices.c.key_id,
-               devices.c.revoked_at).where(devices.c.device_id == req.device_id)
-    ).first()
+    row = conn.execute(_DEVICE_ROW, {"d": req.device_id}).first()
     if row is None:
         raise AuthError(protocol.E_UNKNOWN_DEVICE, f"device {req.device_id} is not enrolled")
     protocol.verify_signature(_public(row.public_key), req, raw.method, raw.path_qs, raw.body)
@@ -66,21 +69,16 @@ def authenticate(conn: Connection, raw: RawRequest, now: float | None = None) ->
         raise AuthError(protocol.E_REVOKED, f"device {req.device_id} was revoked at {row.revoked_at}", status=403)
     protocol.check_timestamp(req.ts, now)
     claim_nonce(conn, req.device_id, req.nonce, int(now))
-    return Device(req.device_id, row.facility_id, row.role, row.key_id)
+    return Device(req.device_id, row.facility_id, row.role, row.key_id, row.high_water_seq or 0)
 
 
 def claim_nonce(conn: Connection, device_id: str, nonce: str, now: int) -> None:
+    """Record the nonce; a nonce already recorded (a replay, or a concurrent copy) is refused."""
     global _last_prune
-    seen = conn.execute(
-        select(nonces.c.seen_at).where(nonces.c.device_id == device_id, nonces.c.nonce == nonce)
-    ).first()
-    if seen is not None:
+    ins = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(nonces)
+    stmt = ins.values(device_id=device_id, nonce=nonce, seen_at=now).on_conflict_do_nothing().returning(nonces.c.nonce)
+    if conn.execute(stmt).first() is None:
         raise AuthError(protocol.E_REPLAYED, "this request was already received (replayed nonce)")
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(nonces).values(device_id=device_id, nonce=nonce, seen_at=now))
-    except IntegrityError as exc:  # a concurrent copy of the same request won the race
-        raise AuthError(protocol.E_REPLAYED, "this request was already received (replayed nonce)") from exc
     if now - _last_prune > 60:
         _last_prune = now
         conn.execute(delete(nonces).where(nonces.c.seen_at < now - protocol.NONCE_TTL_S))

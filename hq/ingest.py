@@ -16,7 +16,7 @@ import typing
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, case, insert, select, update
 from sqlalchemy.engine import Connection
 
 from hq import projections, reference
@@ -181,12 +181,19 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
         conn.execute(insert(events), rows)
     if ctx.touched:
         reference.bump(conn, device.facility_id, *sorted(ctx.touched), note=ctx.today)
-    high = max([device_high_water(conn, device.device_id)] + [r["seq"] for r in rows])
+    new_high = max([r["seq"] for r in rows], default=0)
     backlog = batch.get("pending")
-    conn.execute(update(devices).where(devices.c.device_id == device.device_id).values(
-        last_seen_at=now_s, last_skew_s=skew, high_water_seq=high,
-        backlog=backlog if isinstance(backlog, int) and backlog >= 0 else None))
+    high = conn.execute(_TOUCH_DEVICE, {
+        "d": device.device_id, "seen": now_s, "skew": skew, "high": new_high,
+        "backlog": backlog if isinstance(backlog, int) and backlog >= 0 else None}).scalar_one()
     return {"results": results, "high_water_seq": high, "server_time": now_s}
+
+
+_TOUCH_DEVICE = (update(devices).where(devices.c.device_id == bindparam("d")).values(
+    last_seen_at=bindparam("seen"), last_skew_s=bindparam("skew"), backlog=bindparam("backlog"),
+    high_water_seq=case((devices.c.high_water_seq > bindparam("high"), devices.c.high_water_seq),
+                        else_=bindparam("high")))
+    .returning(devices.c.high_water_seq))
 
 
 def _project(ctx, fn, e, careful: bool):
