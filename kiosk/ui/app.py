@@ -49,8 +49,10 @@ class KioskApp(BaseApp):
         for module, cls, name, needs_domain in SCREENS:
             if needs_domain and not domain:
                 continue
-            screen_cls = getattr(importlib.import_module(module), cls)
-            sm.add_widget(screen_cls(name=name))
+            if name == self.home:
+                sm.add_widget(getattr(importlib.import_module(module), cls)(name=name))
+            else:  # built on first use, or in the background once home is on screen (fast cold start)
+                self.lazy[name] = lambda m=module, c=cls, n=name: getattr(importlib.import_module(m), c)(name=n)
         for tile in tiles.all_tiles():
             for screen in tile.screens(self):
                 sm.add_widget(screen)
@@ -80,10 +82,7 @@ class KioskApp(BaseApp):
             return
         self.idle.poke() if self.idle else None
         self.go("booking")
-        self.sm.get_screen("booking").scanned(text)
-
-    def has_screen(self, name: str) -> bool:
-        return self.sm is not None and self.sm.has_screen(name)
+        self.screen("booking").scanned(text)
 
     def open_service(self, screen: str) -> None:
         self.go(screen)
@@ -103,13 +102,13 @@ class KioskApp(BaseApp):
         for scr in self.sm.screens:
             if scr.name.startswith("visit_") and hasattr(scr, "reset"):
                 scr.reset()
-        done = self.sm.get_screen("visit_done")
+        done = self.screen("visit_done")
         done.show(visit)
         self.go("visit_done")
         self.print_ticket(visit)
 
     def print_ticket(self, visit) -> None:
-        done = self.sm.get_screen("visit_done")
+        done = self.screen("visit_done")
         done.print_state = "printing"
 
         def job():

@@ -51,6 +51,7 @@ class BaseApp(App):
         self.idle: IdleWatcher | None = None
         self.panel: MessagePanel | None = None
         self._events: list = []
+        self.lazy: dict = {}  # screen name -> factory; built on first use or in the background after start
 
     # -- life cycle -------------------------------------------------------------------------------
 
@@ -87,6 +88,7 @@ class BaseApp(App):
         return root
 
     def on_start(self) -> None:
+        self._events.append(Clock.schedule_interval(self._prebuild_one, 0.05))
         self.idle = IdleWatcher(Window, self.cfg.ui.idle_timeout_s, self.cfg.ui.idle_countdown_s,
                                 active=self.idle_active, on_reset=self.reset_to_home)
         Clock.schedule_once(lambda _dt: self.speak_instruction(), 0)
@@ -115,8 +117,30 @@ class BaseApp(App):
     # -- navigation -------------------------------------------------------------------------------
 
     def go(self, name: str) -> None:
+        self.screen(name)
         if self.sm.current != name:
             self.sm.current = name
+
+    def screen(self, name: str):
+        """The screen called ``name``, built now if it was not built yet."""
+        factory = self.lazy.pop(name, None)
+        if factory is not None:
+            self.sm.add_widget(factory())
+        return self.sm.get_screen(name)
+
+    def has_screen(self, name: str) -> bool:
+        return self.sm is not None and (name in self.lazy or self.sm.has_screen(name))
+
+    def build_all_screens(self) -> None:
+        for name in list(self.lazy):
+            self.screen(name)
+
+    def _prebuild_one(self, _dt) -> bool | None:
+        """After the home screen is up, build one waiting screen per frame so first taps stay fast."""
+        if not self.lazy:
+            return False
+        self.screen(next(iter(self.lazy)))
+        return None
 
     def _screen_changed(self, *_a) -> None:
         self.speak_instruction()

@@ -34,7 +34,9 @@ class IdleWatcher:
         return None  # never consume the event
 
     def poke(self) -> None:
+        """Someone is there: restart the idle time and close the countdown."""
         self.last_touch = self.clock()
+        self._close_panel()
 
     def _tick(self, _dt) -> None:
         if not self.active():

@@ -29,7 +29,8 @@ def _unmarked(text: str) -> str:
 
 
 def screens_of(h):
-    for scr in h.app.sm.screens:
+    h.app.build_all_screens()
+    for scr in list(h.app.sm.screens):
         h.app.sm.current = scr.name
         h.settle()
         yield scr
