@@ -36,7 +36,7 @@ def reference_load_cmd(file, data_dir):
         raise click.ClickException(f"{file} is not valid JSON: {exc}") from exc
     with _store(cfg) as store:
         try:
-            version = apply_reference(store, doc)
+            version = apply_reference(store, doc, facility_id=cfg.device.facility_id)
         except ReferenceError as exc:
             raise click.ClickException(str(exc)) from exc
         inmates = store.scalar("SELECT count(*) FROM ref_inmates")
@@ -107,13 +107,14 @@ def visit_group():
 
 @visit_group.command("register")
 @data_dir_option
-@click.option("--nik", required=True, help="Visitor's NIK.")
-@click.option("--name", required=True, help="Visitor's full name.")
+@click.option("--nik", default="", help="Visitor's NIK (required unless --booking).")
+@click.option("--name", default="", help="Visitor's full name (required unless --booking).")
 @click.option("--phone", default="", help="Visitor's phone number.")
 @click.option("--relationship", default="relative", show_default=True, help="Relationship to the inmate.")
-@click.option("--inmate", required=True, help="Inmate registration number or exact full name.")
+@click.option("--inmate", default="", help="Inmate registration number or exact full name (required unless "
+              "--booking).")
 @click.option("--date", "day", default=None, help="Visit date YYYY-MM-DD (default today, WIB).")
-@click.option("--session", required=True, help="Session code, e.g. P or S.")
+@click.option("--session", default="", help="Session code, e.g. P or S (required unless --booking).")
 @click.option("--follower", "followers", multiple=True,
               help="Follower as NAME:RELATIONSHIP:NIK (repeatable; a child without NIK: NAME:child).")
 @click.option("--booking", default=None, help="Redeem this booking code instead (other options ignored).")
@@ -124,8 +125,20 @@ def visit_register_cmd(data_dir, nik, name, phone, relationship, inmate, day, se
     from kiosk.domain.visits import VisitRequest, redeem_booking, register_visit
     from kiosk.ids import today_wib
 
+    if not booking:
+        missing = [opt for opt, value in (("--nik", nik), ("--name", name), ("--inmate", inmate),
+                                          ("--session", session)) if not value.strip()]
+        if missing:
+            raise click.UsageError(f"missing option(s) {', '.join(missing)} (or give --booking CODE)")
     cfg = load_config(data_dir)
-    key = identity.load(cfg.keys_dir)
+    try:
+        key = identity.load(cfg.keys_dir)
+    except identity.IdentityError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        visit_day = date.fromisoformat(day) if day else today_wib()
+    except ValueError as exc:
+        raise click.BadParameter(f"{day!r} is not a date YYYY-MM-DD", param_hint="--date") from exc
     fl = []
     for f in followers:
         parts = f.split(":")
@@ -137,8 +150,7 @@ def visit_register_cmd(data_dir, nik, name, phone, relationship, inmate, day, se
             if booking:
                 v = redeem_booking(store, cfg, key, booking)
             else:
-                req = VisitRequest(nik, name, phone, relationship, inmate,
-                                   date.fromisoformat(day) if day else today_wib(), session.upper(), fl)
+                req = VisitRequest(nik, name, phone, relationship, inmate, visit_day, session.upper(), fl)
                 v = register_visit(store, cfg, key, req)
         except Refusal as exc:
             echo_json({"ok": False, "code": exc.code, "message": exc.text("en"), "pesan": exc.text("id")})

@@ -6,15 +6,18 @@ cancellations (reference data) and the local check-in log. Check-in and check-ou
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+
+from cryptography.hazmat.primitives import serialization
 
 from kiosk import identity
 from kiosk.domain.nik import mask_nik
 from kiosk.domain.reference import inmate_by_id, read_reference
 from kiosk.domain.rules import Refusal
-from kiosk.domain.tickets import Decoded, TicketFormatError, decode_ticket
+from kiosk.domain.tickets import Decoded, TicketFormatError, decode_ticket, raw_key_id
 from kiosk.events import VisitCheckedIn, VisitCheckedOut
 from kiosk.i18n import N_
 from kiosk.ids import iso, today_wib, utcnow
@@ -61,15 +64,52 @@ class Verdict:
         return {k: v for k, v in self.__dict__.items()}
 
 
+_own_keys: dict[str, tuple[int, str, object]] = {}  # keys dir -> (mtime of device.pub, key id, public key)
+
+
+def _own_key(cfg):
+    """(key id, public key) of this device, read once per key file (the gate judges its own kiosk's tickets)."""
+    pub = cfg.keys_dir / identity.PUBLIC_NAME
+    try:
+        mtime = pub.stat().st_mtime_ns
+    except OSError:
+        return None
+    cached = _own_keys.get(str(cfg.keys_dir))
+    if cached is None or cached[0] != mtime:
+        text = pub.read_text(encoding="ascii").strip()
+        cached = (mtime, identity.key_id(identity.unb64u(text)), identity.public_from_b64(text))
+        _own_keys[str(cfg.keys_dir)] = cached
+    return cached[1], cached[2]
+
+
+@functools.lru_cache(maxsize=256)
+def _public(text: str):
+    return identity.public_from_b64(text)
+
+
 def _trusted_key(conn, cfg, key_id: str):
     """(public key, revoked) for ``key_id``, or None when unknown."""
-    own = identity.load(cfg.keys_dir) if identity.exists(cfg.keys_dir) else None
-    if own is not None and own.key_id == key_id:
-        return identity.public_from_b64(own.public_b64), False
+    own = _own_key(cfg)
+    if own is not None and own[0] == key_id:
+        return own[1], False
     row = conn.execute("SELECT public_key, revoked FROM ref_trusted_keys WHERE key_id = ?", (key_id,)).fetchone()
     if row is None:
         return None
-    return identity.public_from_b64(row[0]), bool(row[1])
+    return _public(row[0]), bool(row[1])
+
+
+def _key_id_tampered(conn, cfg, d: Decoded) -> bool:
+    """True when a trusted key signed this ticket but its key-id bytes were changed afterwards (a forgery,
+    not a stranger's ticket): the signature verifies once the key id is put back."""
+    keys = [_public(r[0]) for r in conn.execute("SELECT public_key FROM ref_trusted_keys LIMIT 64")]
+    own = _own_key(cfg)
+    if own is not None:
+        keys.append(own[1])
+    for public in keys:
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        if identity.verify_sig(public, d.signature, d.signed[:-8] + raw_key_id(raw)):
+            return True
+    return False
 
 
 def _details(conn, d: Decoded) -> dict:
@@ -101,9 +141,14 @@ def judge_conn(conn, cfg, payload: str, now: datetime | None = None) -> Verdict:
         return Verdict("FORGED", "unreadable", MESSAGES["FORGED"], detail={"error": str(exc)})
     key_id = identity.b64u(d.key_id)
     found = _trusted_key(conn, cfg, key_id)
-    info = _details(conn, d)
     if found is None:
+        if _key_id_tampered(conn, cfg, d):
+            return Verdict("FORGED", "bad_signature", MESSAGES["FORGED"])
+        if d.ticket.facility_id != cfg.device.facility_id:  # a stranger's ticket: say where it belongs
+            return Verdict("WRONG_FACILITY", "wrong_facility", MESSAGES["WRONG_FACILITY"],
+                           detail={"facility_id": d.ticket.facility_id, "key_id": key_id, "signature_checked": False})
         return Verdict("UNKNOWN_KEY", "unknown_key", MESSAGES["UNKNOWN_KEY"], detail={"key_id": key_id})
+    info = _details(conn, d)
     public, revoked = found
     if not identity.verify_sig(public, d.signature, d.signed):
         return Verdict("FORGED", "bad_signature", MESSAGES["FORGED"])

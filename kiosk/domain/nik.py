@@ -48,6 +48,8 @@ def _refuse(part: str, message: str, **params) -> Refusal:
 def validate_nik(nik: str, today: date | None = None) -> NikInfo:
     """Parse and check a NIK; raises :class:`Refusal` (``invalid_nik``) naming the wrong part."""
     nik = (nik or "").strip().replace(" ", "")
+    if not nik:
+        raise _refuse("length", N_("The NIK must have 16 digits; this one has {count}."), count=0)
     if not nik.isdigit() or not nik.isascii():
         raise _refuse("digits", N_("The NIK may contain digits only."))
     if len(nik) != 16:
@@ -65,13 +67,16 @@ def validate_nik(nik: str, today: date | None = None) -> NikInfo:
         day -= 40
         sex = "F"
     today = today or date.today()
-    year = 2000 + year2 if 2000 + year2 <= today.year else 1900 + year2
-    try:
-        born = date(year, month, day)
-    except ValueError:
-        raise _refuse("birth_date", N_("Digits 7-12 of the NIK ({digits}) are not a valid birth date."),
-                      digits=nik[6:12]) from None
-    if born > today:
+    born = None
+    for century in (2000, 1900):  # YY: this century unless that would be in the future
+        try:
+            born = date(century + year2, month, day)
+        except ValueError:
+            continue
+        if born <= today:
+            break
+        born = None
+    if born is None:
         raise _refuse("birth_date", N_("Digits 7-12 of the NIK ({digits}) are not a valid birth date."),
                       digits=nik[6:12])
     if ssss == "0000":

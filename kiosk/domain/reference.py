@@ -19,6 +19,7 @@ from typing import Any
 
 from kiosk.domain.rules import Refusal
 from kiosk.i18n import N_
+from kiosk.identity import key_id, unb64u
 from kiosk.ids import iso, parse_iso, utcnow
 
 FORMAT = "lapas-reference/1"
@@ -90,6 +91,10 @@ def norm_reg_no(text: str) -> str:
     return re.sub(r"\s+", "", (text or "")).upper()
 
 
+def norm_nik(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
 def norm_name(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").casefold()
     return " ".join(re.sub(r"[^\w\s'.-]", " ", text).split())
@@ -134,16 +139,20 @@ def validate_reference(doc: Any) -> None:
     _int(doc, "version", "(document)", minimum=1)
     _need(isinstance(doc.get("as_of"), str), "as_of", "a UTC ISO time", doc.get("as_of"))
     try:
-        parse_iso(doc["as_of"])
+        as_of = parse_iso(doc["as_of"])
     except ValueError:
-        _need(False, "as_of", "a UTC ISO time", doc["as_of"])
+        as_of = None
+    _need(as_of is not None and as_of.tzinfo is not None, "as_of", "a UTC ISO time with its zone (...Z)",
+          doc["as_of"])
     kind = doc.get("kind", "full")
     _need(kind in ("full", "delta"), "kind", '"full" or "delta"', kind)
     if kind == "full":
         for name in CORE_REQUIRED:
             _need(name in doc, name, "a section (required in a full snapshot)")
     else:
-        _need(isinstance(doc.get("since"), int), "since", "the version this delta applies on", doc.get("since"))
+        since = doc.get("since")
+        _need(isinstance(since, int) and not isinstance(since, bool), "since", "the version this delta applies on",
+              since)
     if "facility" in doc:
         f = doc["facility"]
         _need(isinstance(f, dict), "facility", "an object", f)
@@ -201,6 +210,12 @@ def validate_reference(doc: Any) -> None:
         _need(isinstance(k, dict), p, "an object", k)
         for f_ in ("key_id", "device_id", "public_key"):
             _str(k, f_, p)
+        try:
+            raw = unb64u(k["public_key"])
+        except (ValueError, TypeError):
+            raw = b""
+        _need(len(raw) == 32, f"{p}.public_key", "a raw Ed25519 public key (32 bytes, base64url)", k["public_key"])
+        _need(k["key_id"] == key_id(raw), f"{p}.key_id", f'"{key_id(raw)}" (the id of public_key)', k["key_id"])
     for i, c in enumerate(_list(doc, "cancelled_tickets")):
         _need(isinstance(c, dict), f"cancelled_tickets[{i}]", "an object", c)
         _str(c, "visit_id", f"cancelled_tickets[{i}]")
@@ -229,7 +244,7 @@ def _replace(tx, name: str, doc: dict) -> None:
     elif name == "banned_visitors":
         tx.execute("DELETE FROM ref_banned")
         tx.conn.executemany("INSERT OR REPLACE INTO ref_banned(nik, reason, until) VALUES (?, ?, ?)",
-                            [(b["nik"], b.get("reason", ""), b.get("until")) for b in rows])
+                            [(norm_nik(b["nik"]), b.get("reason", ""), b.get("until")) for b in rows])
     elif name == "pre_registrations":
         tx.execute("DELETE FROM ref_bookings")
         tx.conn.executemany(
@@ -257,9 +272,15 @@ def _replace(tx, name: str, doc: dict) -> None:
                    (name, json.dumps(doc.get(name), ensure_ascii=False, sort_keys=True)))
 
 
-def apply_reference(store, doc: dict) -> int:
-    """Validate ``doc`` and apply it in one transaction; returns the new version."""
+def apply_reference(store, doc: dict, facility_id: str | None = None) -> int:
+    """Validate ``doc`` and apply it in one transaction; returns the new version.
+
+    ``facility_id`` (the device's configured facility) refuses a document of another facility even on the
+    first load."""
     validate_reference(doc)
+    if facility_id is not None and doc["facility_id"] != facility_id:
+        raise ReferenceError(f"reference facility_id: expected {facility_id!r} (this device's), "
+                             f"got {doc['facility_id']!r}")
     with store.transaction() as tx:
         current = tx.one("SELECT value FROM meta WHERE key = 'reference_version'")
         current_version = int(current[0]) if current else 0

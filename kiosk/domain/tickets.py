@@ -30,6 +30,7 @@ MAX_LEN = 200
 EPOCH = date(2020, 1, 1)
 _B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _B45_INDEX = {c: i for i, c in enumerate(_B45)}
+_B45_TABLE = bytes(_B45_INDEX.get(chr(b), 255) for b in range(256))  # byte -> value, 255 = not Base45
 
 
 class TicketFormatError(ValueError):
@@ -51,24 +52,25 @@ def b45encode(data: bytes) -> str:
 
 def b45decode(text: str) -> bytes:
     try:
-        vals = [_B45_INDEX[c] for c in text]
-    except KeyError as exc:
-        raise TicketFormatError(f"character {exc.args[0]!r} is not Base45") from None
-    if len(vals) % 3 == 1:
+        vals = text.encode("ascii").translate(_B45_TABLE)
+    except UnicodeEncodeError:
+        raise TicketFormatError("text is not Base45 (non-ASCII character)") from None
+    if 255 in vals:
+        raise TicketFormatError(f"character {text[vals.index(255)]!r} is not Base45")
+    n = len(vals)
+    if n % 3 == 1:
         raise TicketFormatError("Base45 text has an impossible length")
     out = bytearray()
-    for i in range(0, len(vals), 3):
-        chunk = vals[i:i + 3]
-        if len(chunk) == 3:
-            n = chunk[0] + chunk[1] * 45 + chunk[2] * 2025
-            if n > 0xFFFF:
-                raise TicketFormatError("Base45 triple out of range")
-            out += n.to_bytes(2, "big")
-        else:
-            n = chunk[0] + chunk[1] * 45
-            if n > 0xFF:
-                raise TicketFormatError("Base45 pair out of range")
-            out.append(n)
+    for i in range(0, n - n % 3, 3):
+        v = vals[i] + vals[i + 1] * 45 + vals[i + 2] * 2025
+        if v > 0xFFFF:
+            raise TicketFormatError("Base45 triple out of range")
+        out += v.to_bytes(2, "big")
+    if n % 3:
+        v = vals[-2] + vals[-1] * 45
+        if v > 0xFF:
+            raise TicketFormatError("Base45 pair out of range")
+        out.append(v)
     return bytes(out)
 
 

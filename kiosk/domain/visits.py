@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from kiosk.domain import nik as nikmod
 from kiosk.domain import phone as phonemod
 from kiosk.domain.reference import Inmate, Reference, inmate_by_id, lookup_inmate, read_reference
-from kiosk.domain.rules import HINT_ASK_OFFICER, HINT_OTHER_DAY, Refusal
+from kiosk.domain.rules import HINT_ASK_OFFICER, HINT_OTHER_DAY, Msg, Refusal
 from kiosk.domain.tickets import Ticket, encode_ticket
 from kiosk.events import VisitRegistered
 from kiosk.i18n import N_
@@ -144,31 +144,38 @@ def available_sessions(store, day: date, now: datetime | None = None) -> list[Se
         return _sessions(store.conn, read_reference(store.conn), day, now)
 
 
-def _check_people(req: VisitRequest, ref: Reference, cfg, today: date) -> list[str]:
-    """Validate visitor and followers; returns every NIK in the party."""
-    nikmod.validate_nik(req.visitor_nik, today)
+def _check_people(req: VisitRequest, ref: Reference, cfg, today: date) -> tuple[list[str], list[dict]]:
+    """Validate visitor and followers; returns every NIK in the party (normalised, the visitor's first) and
+    the followers as they are stored (NIKs normalised, empty fields dropped)."""
+    niks = [nikmod.validate_nik(req.visitor_nik, today).nik]
     if not (req.visitor_name or "").strip():
         raise Refusal("name_required", N_("Please type the visitor's full name."))
-    niks = [req.visitor_nik.strip()]
     children = sum(1 for f in req.followers if f.get("child"))
     adults = len(req.followers) - children
     max_f, max_c = ref.limit("max_followers"), ref.limit("max_children")
     counted = len(req.followers) if cfg.limits.children_count_as_followers else adults
-    if counted > max_f or (not cfg.limits.children_count_as_followers and children > max_c):
+    if counted > max_f:
         raise Refusal("too_many_followers", N_("At most {max} followers may come with one visitor."),
                       N_("Remove a follower, or let them register as a visitor on another day."), max=max_f)
+    if children > max_c:
+        raise Refusal("too_many_followers", N_("At most {max} children may come with one visitor."),
+                      N_("Remove a follower, or let them register as a visitor on another day."), max=max_c)
+    followers = []
     for f in req.followers:
         if not (f.get("name") or "").strip():
             raise Refusal("follower_name_required", N_("Please type the name of every follower."))
+        f = {k: v for k, v in f.items() if v not in (None, "")}
         if f.get("nik"):
-            nikmod.validate_nik(f["nik"], today)
-            niks.append(f["nik"].strip())
-        elif not f.get("child") and not f.get("id_number"):
+            f["nik"] = nikmod.validate_nik(f["nik"], today).nik
+            niks.append(f["nik"])
+        elif not f.get("child") and not (f.get("id_number") or "").strip():
             raise Refusal("follower_id_required", N_("An adult follower needs a NIK or another ID number."),
                           N_("Type the number on the follower's KTP, passport or other ID."))
+        f["name"] = " ".join(f["name"].split())
+        followers.append(f)
     if len(set(niks)) != len(niks):
         raise Refusal("duplicate_person", N_("The same NIK appears twice in this visit."), HINT_ASK_OFFICER)
-    return niks
+    return niks, followers
 
 
 def _check_banned(conn, niks: list[str], day: date) -> None:
@@ -199,7 +206,7 @@ def _check_slot(conn, ref: Reference, day: date, code: str, kind: str, inmate: I
         raise Refusal("inmate_not_visitable", N_("{name} cannot receive visits at this time."), HINT_ASK_OFFICER,
                       name=inmate.name)
     if inmate.code not in slot["inmate_codes"]:
-        which = N_("detainees (tahanan)") if inmate.code == "A" else N_("sentenced inmates (narapidana)")
+        which = Msg(N_("detainees (tahanan)") if inmate.code == "A" else N_("sentenced inmates (narapidana)"))
         raise Refusal("day_not_allowed_for_inmate_code", N_("This session is not for visiting {group}."),
                       N_("Look at the schedule for the days of this inmate's group."), group=which)
     quota = slot["walk_in_quota"] if kind == "walk_in" else slot["pre_registered_quota"]
@@ -250,7 +257,13 @@ def _write(store, cfg, key: DeviceKey, req: VisitRequest, inmate_query_fn, kind:
     with store.transaction() as tx:  # BEGIN IMMEDIATE: the counts below cannot go stale before the insert
         conn = tx.conn
         ref = read_reference(conn)
-        niks = _check_people(req, ref, cfg, today)
+        niks, followers = _check_people(req, ref, cfg, today)
+        visitor_nik, visitor_name = niks[0], " ".join(req.visitor_name.split())
+        if req.booking_code:  # checked under the write lock: two kiosks cannot redeem one booking
+            used = conn.execute("SELECT queue_no FROM visits WHERE booking_code = ?", (req.booking_code,)).fetchone()
+            if used:
+                raise Refusal("booking_used", N_("Booking code {code} has already been used (queue {queue})."),
+                              HINT_ASK_OFFICER, code=req.booking_code, queue=used[0])
         phone = phonemod.normalise_phone(req.visitor_phone) if (req.visitor_phone or "").strip() else ""
         inmate = inmate_query_fn(conn)
         if kind == "walk_in" and req.visit_date != today:
@@ -276,11 +289,10 @@ def _write(store, cfg, key: DeviceKey, req: VisitRequest, inmate_query_fn, kind:
         tk = Ticket(cfg.device.facility_id, visit_id, req.visit_date, req.session, number, inmate.id,
                     len(req.followers), expires, provisional)
         ticket = encode_ticket(tk, key)
-        followers = [{k: v for k, v in f.items() if v not in (None, "")} for f in req.followers]
         entry = tx.emit(VisitRegistered(
             visit_id=visit_id, facility_id=cfg.device.facility_id, visit_date=req.visit_date.isoformat(),
             session=req.session, queue_no=tk.queue_no, kind=kind, inmate_id=inmate.id,
-            visitor_nik=req.visitor_nik.strip(), visitor_name=" ".join(req.visitor_name.split()),
+            visitor_nik=visitor_nik, visitor_name=visitor_name,
             visitor_phone=phone, relationship=req.relationship, followers=followers,
             booking_code=req.booking_code, provisional=provisional, reference_version=ref.version, ticket=ticket))
         tx.execute(
@@ -288,7 +300,7 @@ def _write(store, cfg, key: DeviceKey, req: VisitRequest, inmate_query_fn, kind:
             "visitor_nik, visitor_name, visitor_phone, relationship, followers, people, booking_code, provisional, "
             "ticket, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (visit_id, entry.event_id, cfg.device.facility_id, req.visit_date.isoformat(), req.session, tk.queue_no,
-             kind, inmate.id, req.visitor_nik.strip(), " ".join(req.visitor_name.split()), phone, req.relationship,
+             kind, inmate.id, visitor_nik, visitor_name, phone, req.relationship,
              json.dumps(followers, ensure_ascii=False), 1 + len(followers), req.booking_code, int(provisional),
              ticket, iso(now)))
         tx.conn.executemany("INSERT INTO visit_people(visit_id, nik, visit_date) VALUES (?, ?, ?)",
@@ -296,7 +308,7 @@ def _write(store, cfg, key: DeviceKey, req: VisitRequest, inmate_query_fn, kind:
     return Visit(
         visit_id, entry.event_id, cfg.device.facility_id, ref.facility.get("name", ""),
         ref.facility.get("address", ""), req.visit_date, req.session, sess["label"], sess["start"], sess["end"],
-        tk.queue_no, kind, " ".join(req.visitor_name.split()), nikmod.mask_nik(req.visitor_nik.strip()), inmate.id,
+        tk.queue_no, kind, visitor_name, nikmod.mask_nik(visitor_nik), inmate.id,
         inmate.name, inmate.reg_no, followers, provisional, ticket, now)
 
 
