@@ -62,13 +62,21 @@ def _need(cond: bool, path: str, expected: str, value: Any = None) -> None:
 
 def _str(obj: dict, key: str, path: str, *, empty: bool = False) -> str:
     v = obj.get(key)
-    _need(isinstance(v, str) and (empty or v.strip() != ""), f"{path}.{key}", "a non-empty string", v)
+    _need(isinstance(v, str) and (empty or v.strip() != ""), f"{path}.{key}" if path else key, "a non-empty string",
+          v)
     return v
+
+
+def _opt_str(obj: dict, *keys: str, path: str) -> None:
+    """Optional text fields: absent, or a string (never null: the tables hold text)."""
+    for key in keys:
+        if key in obj:
+            _need(isinstance(obj[key], str), f"{path}.{key}", "a string", obj[key])
 
 
 def _int(obj: dict, key: str, path: str, minimum: int = 0) -> int:
     v = obj.get(key)
-    _need(isinstance(v, int) and not isinstance(v, bool) and v >= minimum, f"{path}.{key}",
+    _need(isinstance(v, int) and not isinstance(v, bool) and v >= minimum, f"{path}.{key}" if path else key,
           f"an integer >= {minimum}", v)
     return v
 
@@ -135,8 +143,8 @@ def validate_reference(doc: Any) -> None:
     """Check a whole reference document; raises :class:`ReferenceError` naming the first bad field."""
     _need(isinstance(doc, dict), "(document)", "a JSON object", doc)
     _need(doc.get("format") == FORMAT, "format", f'"{FORMAT}"', doc.get("format"))
-    _str(doc, "facility_id", "(document)")
-    _int(doc, "version", "(document)", minimum=1)
+    _str(doc, "facility_id", "")
+    _int(doc, "version", "", minimum=1)
     _need(isinstance(doc.get("as_of"), str), "as_of", "a UTC ISO time", doc.get("as_of"))
     try:
         as_of = parse_iso(doc["as_of"])
@@ -167,6 +175,7 @@ def validate_reference(doc: Any) -> None:
             _need(isinstance(inm, dict), p, "an object", inm)
             for k in ("id", "reg_no", "name"):
                 _str(inm, k, p)
+            _opt_str(inm, "block", "room", "status", path=p)
             _need(inm.get("code") in ("A", "B"), f"{p}.code", '"A" (tahanan) or "B" (narapidana)', inm.get("code"))
             _need(isinstance(inm.get("visitable", True), bool), f"{p}.visitable", "true or false", inm.get("visitable"))
             _need(inm["id"] not in seen_id, f"{p}.id", "a unique id", inm["id"])
@@ -193,6 +202,7 @@ def validate_reference(doc: Any) -> None:
     for i, b in enumerate(_list(doc, "banned_visitors")):
         _need(isinstance(b, dict), f"banned_visitors[{i}]", "an object", b)
         _str(b, "nik", f"banned_visitors[{i}]")
+        _opt_str(b, "reason", path=f"banned_visitors[{i}]")
         if b.get("until") is not None:
             _date(b["until"], f"banned_visitors[{i}].until")
     for i, bk in enumerate(_list(doc, "pre_registrations")):
@@ -200,6 +210,8 @@ def validate_reference(doc: Any) -> None:
         _need(isinstance(bk, dict), p, "an object", bk)
         for k in ("booking_code", "inmate_id", "session"):
             _str(bk, k, p)
+        _opt_str(bk, "status", path=p)
+        _need(isinstance(bk.get("followers", []), list), f"{p}.followers", "a list", bk.get("followers"))
         _date(bk.get("date"), f"{p}.date")
         v = bk.get("visitor")
         _need(isinstance(v, dict), f"{p}.visitor", "an object", v)
@@ -219,6 +231,7 @@ def validate_reference(doc: Any) -> None:
     for i, c in enumerate(_list(doc, "cancelled_tickets")):
         _need(isinstance(c, dict), f"cancelled_tickets[{i}]", "an object", c)
         _str(c, "visit_id", f"cancelled_tickets[{i}]")
+        _opt_str(c, "code", "reason", path=f"cancelled_tickets[{i}]")
     for i, v in enumerate(_list(doc, "visits_today")):
         _need(isinstance(v, dict), f"visits_today[{i}]", "an object", v)
         _str(v, "visit_id", f"visits_today[{i}]")
