@@ -56,6 +56,11 @@ class GuardApp(BaseApp):
     def scanned(self, payload: str) -> None:
         self.scanned_lines.append(payload)
         self.idle.poke() if self.idle else None
+        if payload.startswith("LPV1|"):  # a deposit / canteen order receipt (kiosk.payments.ui.guard)
+            from kiosk.payments.ui.guard import check_receipt_scan
+
+            check_receipt_scan(self, payload)
+            return
         self.run_job(lambda: (payload, gate_api.judge(self.services, payload)), self._judged, self._judge_failed)
 
     def manual_lookup(self, text: str) -> None:
