@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Annotated, Any, Literal, NotRequired
 
+import pydantic_core
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, FastAPI, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -210,7 +211,7 @@ def create_app(db: Database) -> FastAPI:
     @app.post("/v1/events", response_model=EventsAnswer, responses={**ERRORS, 422: ERROR_SCHEMA},
               tags=["device"], openapi_extra={"requestBody": {
                   "required": True, "content": {"application/json": {"schema": _inline_schema(EventBatch)}}}})
-    def post_events(raw: auth.RawRequest = Depends(raw_request), db: Database = Depends(get_db)):
+    async def post_events(raw: auth.RawRequest = Depends(raw_request), db: Database = Depends(get_db)):
         """Store a batch of the signing device's events exactly once; answer per event after the commit."""
         try:
             body = BATCH_ADAPTER.validate_json(raw.body)
@@ -231,7 +232,8 @@ def create_app(db: Database) -> FastAPI:
 
         for attempt in range(5):
             try:
-                return db.run_write(job)  # answered only after the commit
+                answer = await db.run_write_async(job)  # resolved only after the commit
+                return Response(pydantic_core.to_json(answer), media_type="application/json")
             except IntegrityError:  # a concurrent copy of this batch committed first: answer from storage
                 log.info("ingest conflict for %s (attempt %d); retrying", body["device_id"], attempt + 1)
             except ingest.ProjectionCrashed as exc:

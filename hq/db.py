@@ -10,6 +10,7 @@ guards cannot interleave); ``db.read()`` a read-only one. Both commit on success
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import queue
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import anyio.to_thread
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -63,7 +65,10 @@ class Database:
             self.engine = create_engine(sa_url, pool_size=pool_size, max_overflow=16)
             self._setup_sqlite(self.engine)
         else:
-            self.engine = create_engine(sa_url, pool_size=pool_size, max_overflow=16, pool_pre_ping=True)
+            # No server-side prepared statements: a generic plan made while a table was small (a sequential
+            # scan) would be kept as the table grows; the planner re-plans each statement instead.
+            self.engine = create_engine(sa_url, pool_size=pool_size, max_overflow=16, pool_pre_ping=True,
+                                        connect_args={"prepare_threshold": None})
             if self.pg_schema:
                 self._setup_pg_schema(self.engine, self.pg_schema)
 
@@ -121,6 +126,12 @@ class Database:
             with self.write() as conn:
                 return fn(conn)
         return self._group().submit(fn)
+
+    async def run_write_async(self, fn: Callable[[Connection], T]) -> T:
+        """:meth:`run_write` for async handlers: the event loop waits on the commit without a thread."""
+        if self.dialect != "sqlite":
+            return await anyio.to_thread.run_sync(self.run_write, fn)
+        return await self._group().submit_async(fn)
 
     def _group(self) -> GroupCommitter:
         if self._committer is None:
@@ -200,10 +211,10 @@ def open_db(url: str = DEFAULT_DB, *, migrate: bool = True, pool_size: int = 8) 
 
 
 class _Job:
-    __slots__ = ("fn", "done", "result", "error")
+    __slots__ = ("fn", "done", "result", "error", "notify")
 
-    def __init__(self, fn):
-        self.fn, self.done, self.result, self.error = fn, threading.Event(), None, None
+    def __init__(self, fn, notify=None):
+        self.fn, self.done, self.result, self.error, self.notify = fn, threading.Event(), None, None, notify
 
 
 class GroupCommitter:
@@ -224,6 +235,23 @@ class GroupCommitter:
         if job.error is not None:
             raise job.error
         return job.result
+
+    async def submit_async(self, fn):
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def notify(job: _Job) -> None:
+            def resolve() -> None:
+                if future.cancelled():
+                    return
+                if job.error is not None:
+                    future.set_exception(job.error)
+                else:
+                    future.set_result(job.result)
+            loop.call_soon_threadsafe(resolve)
+
+        self.jobs.put(_Job(fn, notify))
+        return await future
 
     def stop(self) -> None:
         self.jobs.put(None)
@@ -261,3 +289,5 @@ class GroupCommitter:
                     job.error = exc
         for job in group:
             job.done.set()
+            if job.notify is not None:
+                job.notify(job)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pydantic_core
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
@@ -109,8 +109,9 @@ class VisitBatch:
         self.ctx = ctx
         ids = sorted({e["payload"].get("visit_id") for e in ctx.batch if e["type"] in VISIT_TYPES} - {None})
         self.rows: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(ids), 500):
-            for r in ctx.conn.execute(select(visits).where(visits.c.visit_id.in_(ids[i:i + 500]))):
+        # small chunks: with a long IN list PostgreSQL's planner prefers a sequential scan of the whole table
+        for i in range(0, len(ids), 40):
+            for r in ctx.conn.execute(select(visits).where(visits.c.visit_id.in_(ids[i:i + 40]))):
                 self.rows[r.visit_id] = dict(r._mapping)
         self.new: set[str] = set()
         self.dirty: set[str] = set()
@@ -239,4 +240,5 @@ def visit_checked_out(ctx: Context, p: dict[str, Any], meta: dict[str, Any]) -> 
 
 
 def payload_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON of a payload, keys in the order the device sent them (its canonical, sorted order)."""
+    return pydantic_core.to_json(payload).decode("utf-8")

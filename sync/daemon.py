@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from kiosk.ids import iso
 from kiosk.store import Store, outbox
 from sync import protocol
 from sync.backoff import Backoff, Clock
-from sync.client import HQClient, Refused, SyncError, Unreachable
+from sync.client import HQClient, SyncError, Unreachable
 
 log = logging.getLogger("lapas.sync")
 LOCK_NAME = "sync.lock"
@@ -123,8 +124,13 @@ class Daemon:
         self.apply_reference = load_reference_applier()
         self.status: dict[str, Any] = self._load_status()
         self.sent_total = 0
+        self._pending = 0
+        self._last_status = 0.0
+        self._executor: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
         self.client.close()
         self.store.close()
 
@@ -154,45 +160,70 @@ class Daemon:
     # -- push ------------------------------------------------------------------------------------
 
     def push(self) -> int:
-        """Send every pending event, batch by batch; returns how many HQ answered. Raises SyncError."""
+        """Send every pending event, batch by batch; returns how many HQ answered. Raises SyncError.
+
+        Batch N+1 is read and posted only after HQ answered batch N (so HQ receives events in ``seq`` order),
+        and batch N is marked (on a helper thread, the only user of the connection meanwhile) while N+1 is in
+        flight: the local fsync overlaps HQ's work.
+        """
         sent = 0
-        limit = self.batch_size
-        pending = outbox.stats(self.conn)["pending"]
-        last_status = time.monotonic()
-        while not self.stop.is_set():
-            batch = outbox.pending_batch_json(self.conn, limit)  # a short read; nothing stays open
-            self.faults.hit("after_read")
-            if not batch:
-                break
-            body = self.client.encode_json_events([b[2] for b in batch], pending)
-            if len(body) > protocol.MAX_BODY_BYTES:
-                if len(batch) == 1:
-                    self._mark([{"event_id": batch[0][1], "status": "rejected", "code": "too_large",
-                                 "message": f"event of {len(body)} bytes exceeds the batch limit"}])
-                    continue
-                limit = max(1, len(batch) // 2)
-                continue
+        self._pending = outbox.stats(self.conn)["pending"]
+        self._last_status = time.monotonic()
+        batch, answer = self._read_and_post(0)
+        while batch and not self.stop.is_set():
+            nxt = self._read(batch[-1][0])
+            marking = self._pool().submit(self._apply, batch, answer)
             try:
-                answer = self.client.post_encoded(body)
-            except Refused as exc:
-                if exc.status == 413 and len(batch) > 1:
-                    limit = max(1, len(batch) // 2)
-                    continue
-                raise
-            self.faults.hit("after_post")
-            wanted = {b[1] for b in batch}
-            results = [r for r in answer["results"] if r["event_id"] in wanted]
-            self._mark(results)
-            sent += len(results)
-            pending = max(0, pending - len(results))
-            self.sent_total += len(results)
-            if len(results) < len(batch):
-                raise Unreachable(f"HQ answered {len(results)} of {len(batch)} events", "incomplete_answer")
-            limit = self.batch_size
-            if time.monotonic() - last_status > 2:
-                self.write_status()
-                last_status = time.monotonic()
+                next_answer = self._post(nxt) if nxt else None
+            finally:
+                sent += marking.result()  # a failed mark (or an incomplete answer) raises here
+            if not nxt:
+                break
+            batch, answer = nxt, next_answer
         return sent
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="lapas-sync-mark")
+        return self._executor
+
+    def _read(self, after_seq: int) -> list[tuple[int, str, str]]:
+        limit = self.batch_size
+        while True:
+            batch = outbox.pending_batch_json(self.conn, limit, after_seq)  # a short read; nothing stays open
+            self.faults.hit("after_read")
+            if not batch or len(batch) == 1:
+                return batch
+            chars = sum(len(b[2]) + 1 for b in batch) + 256
+            if chars * 4 <= protocol.MAX_BODY_BYTES or len(
+                    self.client.encode_json_events([b[2] for b in batch], self._pending)) <= protocol.MAX_BODY_BYTES:
+                return batch
+            limit = max(1, len(batch) // 2)
+
+    def _post(self, batch: list[tuple[int, str, str]]) -> dict[str, Any]:
+        body = self.client.encode_json_events([b[2] for b in batch], self._pending)
+        if len(body) > protocol.MAX_BODY_BYTES:  # one event alone is too large: it can never be sent
+            return {"results": [{"event_id": batch[0][1], "seq": batch[0][0], "status": "rejected",
+                                 "code": "too_large", "message": f"event of {len(body)} bytes exceeds the limit"}]}
+        return self.client.post_encoded(body)
+
+    def _read_and_post(self, after_seq: int):
+        batch = self._read(after_seq)
+        return (batch, self._post(batch)) if batch else (batch, None)
+
+    def _apply(self, batch: list[tuple[int, str, str]], answer: dict[str, Any]) -> int:
+        self.faults.hit("after_post")
+        wanted = {b[1] for b in batch}
+        results = [r for r in answer["results"] if r["event_id"] in wanted]
+        self._mark(results)
+        self._pending = max(0, self._pending - len(results))
+        self.sent_total += len(results)
+        if len(results) < len(batch):
+            raise Unreachable(f"HQ answered {len(results)} of {len(batch)} events", "incomplete_answer")
+        if time.monotonic() - self._last_status > 2:
+            self.write_status()
+            self._last_status = time.monotonic()
+        return len(results)
 
     def _mark(self, results: list[dict[str, Any]]) -> None:
         mid = len(results) // 2

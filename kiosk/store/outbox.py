@@ -108,13 +108,13 @@ def pending_batch(conn: sqlite3.Connection, limit: int) -> list[dict[str, Any]]:
     ]
 
 
-def pending_batch_json(conn: sqlite3.Connection, limit: int) -> list[tuple[int, str, str]]:
+def pending_batch_json(conn: sqlite3.Connection, limit: int, after_seq: int = 0) -> list[tuple[int, str, str]]:
     """Like :func:`pending_batch`, but each event comes as ``(seq, event_id, wire JSON object text)`` with the
-    stored payload text spliced in unparsed (the sync daemon's hot path)."""
+    stored payload text spliced in unparsed (the sync daemon's hot path); only events after ``after_seq``."""
     rows = conn.execute(
         "SELECT seq, event_id, type, payload, created_at FROM outbox WHERE seq >= ? AND state = 'pending' "
         "ORDER BY seq LIMIT ?",
-        (low_water(conn), limit),
+        (max(low_water(conn), after_seq + 1), limit),
     ).fetchall()
     if conn.in_transaction:  # pragma: no cover - guarded: the caller must not hold a read open
         raise RuntimeError("pending_batch_json called inside a transaction")
