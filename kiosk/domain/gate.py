@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,7 +18,7 @@ from kiosk import identity
 from kiosk.domain.nik import mask_nik
 from kiosk.domain.reference import inmate_by_id, read_reference
 from kiosk.domain.rules import Refusal
-from kiosk.domain.tickets import Decoded, TicketFormatError, decode_ticket, raw_key_id
+from kiosk.domain.tickets import Decoded, TicketFormatError, decode_ticket, id_ref, raw_key_id
 from kiosk.events import VisitCheckedIn, VisitCheckedOut
 from kiosk.i18n import N_
 from kiosk.ids import iso, today_wib, utcnow
@@ -35,6 +36,9 @@ MESSAGES = {
     "ALREADY_INSIDE": N_("This visitor is already inside (checked in)."),
     "ALREADY_USED": N_("Ticket already used: the visitor has checked out."),
 }
+
+
+_QUEUE_NO = re.compile(r"^([A-Z])\s*-?\s*(\d{1,5})$")
 
 
 @dataclass
@@ -112,13 +116,21 @@ def _key_id_tampered(conn, cfg, d: Decoded) -> bool:
     return False
 
 
+def _inmate_by_ref(conn, t):
+    """The inmate of a ticket that carries a hashed inmate id (ids longer than the ticket's inline limit)."""
+    row = conn.execute("SELECT inmate_id FROM visits WHERE visit_id = ?", (t.visit_id,)).fetchone()
+    ids = [row[0]] if row else [r[0] for r in conn.execute("SELECT id FROM ref_inmates")]
+    found = next((i for i in ids if id_ref(i) == t.inmate_id), None)
+    return inmate_by_id(conn, found) if found else None
+
+
 def _details(conn, d: Decoded) -> dict:
     t = d.ticket
     out = {"visit_id": t.visit_id, "visit_date": t.visit_date.isoformat(), "session": t.session,
            "queue_no": t.queue_no, "people": t.people, "inmate_id": t.inmate_id, "provisional": t.provisional}
-    inmate = inmate_by_id(conn, t.inmate_id)
+    inmate = inmate_by_id(conn, t.inmate_id) if not t.inmate_id.startswith("#") else _inmate_by_ref(conn, t)
     if inmate:
-        out.update(inmate_name=inmate.name, inmate_reg_no=inmate.reg_no)
+        out.update(inmate_id=inmate.id, inmate_name=inmate.name, inmate_reg_no=inmate.reg_no)
     row = conn.execute("SELECT visitor_name, visitor_nik, followers FROM visits WHERE visit_id = ?",
                        (t.visit_id,)).fetchone()
     if row:
@@ -144,7 +156,7 @@ def judge_conn(conn, cfg, payload: str, now: datetime | None = None) -> Verdict:
     if found is None:
         if _key_id_tampered(conn, cfg, d):
             return Verdict("FORGED", "bad_signature", MESSAGES["FORGED"])
-        if d.ticket.facility_id != cfg.device.facility_id:  # a stranger's ticket: say where it belongs
+        if d.ticket.facility_id != id_ref(cfg.device.facility_id):  # a stranger's ticket: say where it belongs
             return Verdict("WRONG_FACILITY", "wrong_facility", MESSAGES["WRONG_FACILITY"],
                            detail={"facility_id": d.ticket.facility_id, "key_id": key_id, "signature_checked": False})
         return Verdict("UNKNOWN_KEY", "unknown_key", MESSAGES["UNKNOWN_KEY"], detail={"key_id": key_id})
@@ -155,7 +167,7 @@ def judge_conn(conn, cfg, payload: str, now: datetime | None = None) -> Verdict:
     if revoked:
         return Verdict("UNKNOWN_KEY", "revoked_key", MESSAGES["UNKNOWN_KEY"], **info, detail={"key_id": key_id})
     t = d.ticket
-    if t.facility_id != cfg.device.facility_id:
+    if t.facility_id != id_ref(cfg.device.facility_id):
         return Verdict("WRONG_FACILITY", "wrong_facility", MESSAGES["WRONG_FACILITY"], **info,
                        detail={"facility_id": t.facility_id})
     cancelled = conn.execute("SELECT code FROM ref_cancelled WHERE visit_id = ?", (t.visit_id,)).fetchone()
@@ -228,26 +240,30 @@ def inside_count(store, day: date | None = None) -> Occupancy:
 
 
 def lookup(store, cfg, text: str, now: datetime | None = None) -> str:
-    """Manual entry for a damaged QR: a queue number (``P-017``) of today, or the start of a visit id (>= 8
-    characters). Returns the ticket payload to judge; raises :class:`Refusal` ``ticket_not_found``."""
+    """Manual entry for a damaged QR: a queue number (``P-017``) of today, or the end (or start) of a visit id
+    (>= 8 characters). Returns the ticket payload to judge; raises :class:`Refusal` ``ticket_not_found``."""
     q = (text or "").strip()
     today = today_wib(now or utcnow()).isoformat()
     with store.lock:
         conn = store.conn
-        if len(q) <= 6:
-            qn = q.upper()
-            if "-" not in qn and len(qn) > 1:
-                qn = f"{qn[0]}-{int(qn[1:]):03d}" if qn[1:].isdigit() else qn
+        m = _QUEUE_NO.match(q.upper())
+        if m:  # P-017, P017, p17, P-17
+            qn = f"{m.group(1)}-{int(m.group(2)):03d}"
             rows = conn.execute("SELECT ticket FROM visits WHERE visit_date = ? AND queue_no = ?", (today, qn)).fetchall()
             if not rows:
                 rows = [(json.loads(r[0]).get("ticket"),) for r in conn.execute(
                     "SELECT body FROM ref_visits_today WHERE visit_date = ? AND queue_no = ?", (today, qn))]
-        elif len(q) >= 8:
-            rows = conn.execute("SELECT ticket FROM visits WHERE visit_id LIKE ? LIMIT 2", (q.lower() + "%",)).fetchall()
+        elif len(q) >= 8 and re.fullmatch(r"[0-9a-f-]+", q.lower()):
+            # the end of a visit id (its random part: ids made in the same minute share their start), else the start
+            rows = conn.execute("SELECT ticket FROM visits WHERE visit_id LIKE ? LIMIT 2",
+                                ("%" + q.lower(),)).fetchall()
+            if len(rows) != 1:
+                rows = conn.execute("SELECT ticket FROM visits WHERE visit_id >= ? AND visit_id < ? LIMIT 2",
+                                    (q.lower(), q.lower() + "~")).fetchall()
         else:
             rows = []
     rows = [r for r in rows if r[0]]
     if len(rows) != 1:
         raise Refusal("ticket_not_found", N_("No ticket was found for {text}."),
-                      N_("Type the queue number (e.g. P-017) or the first 8 characters of the visit id."), text=q or "-")
+                      N_("Type the queue number (e.g. P-017) or the last 8 characters of the visit id."), text=q or "-")
     return rows[0][0]

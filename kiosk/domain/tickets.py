@@ -2,7 +2,7 @@
 
 Binary layout (version 1), big-endian::
 
-    u8  version (1)                 u8  flags (bit 0: provisional)
+    u8  version (1)                 u8  flags (bit 0: provisional, bit 1: facility hashed, bit 2: inmate hashed)
     u8  len + facility id (ASCII)   16  visit id (UUID bytes)
     u16 visit date (days since 2020-01-01, WIB)
     u8  session code (ASCII)        u16 queue number
@@ -10,9 +10,11 @@ Binary layout (version 1), big-endian::
     u32 expiry (Unix minutes, UTC)  8   signing key id (SHA-256 of the raw public key, first 8 bytes)
     64  Ed25519 signature over everything before it
 
-It is encoded with Base45 (RFC 9285), whose alphabet is exactly QR's alphanumeric set, behind the prefix
-``LK1:``. A typical ticket (facility ``LPS-DEMO``, inmate ``inm-0001``) is 120 bytes -> 184 characters, which
-fits QR version 7 at error correction M in alphanumeric mode.
+An id longer than :data:`INLINE_MAX` characters is carried as the first 8 bytes of its SHA-256 instead (its flag
+bit set; decoded as ``#`` + 16 hex digits, see :func:`id_ref`), so every ticket fits 200 characters whatever
+the ids. It is encoded with Base45 (RFC 9285), whose alphabet is exactly QR's alphanumeric set, behind the
+prefix ``LK1:``. A typical ticket (facility ``LPS-DEMO``, inmate ``inm-0001``) is 118 bytes -> 181 characters,
+which fits QR version 8 at error correction M (6 at L) in alphanumeric mode; the worst case, 199, still fits 8 at M.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from kiosk.identity import DeviceKey
 
 PREFIX = "LK1:"
 MAX_LEN = 200
+INLINE_MAX = 14  # ids up to this many ASCII characters are carried as they are
+_HASHED_FACILITY, _HASHED_INMATE = 2, 4
 EPOCH = date(2020, 1, 1)
 _B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _B45_INDEX = {c: i for i, c in enumerate(_B45)}
@@ -103,21 +107,36 @@ class Decoded:
     signature: bytes
 
 
-def _short_ascii(text: str, what: str) -> bytes:
-    raw = text.encode("ascii")
-    if not 0 < len(raw) < 40:
-        raise ValueError(f"{what} must be 1-39 ASCII characters: {text!r}")
-    return bytes([len(raw)]) + raw
+def _inline(text: str) -> bool:
+    return 0 < len(text) <= INLINE_MAX and text.isascii() and not text.startswith("#")
+
+
+def id_ref(text: str) -> str:
+    """How a ticket names an id: the id itself when short, else ``#`` + the hex of its 8-byte SHA-256."""
+    return text if _inline(text) else "#" + hashlib.sha256(text.encode("utf-8")).digest()[:8].hex()
+
+
+def _id_field(text: str, what: str) -> tuple[bytes, bool]:
+    if not text:
+        raise ValueError(f"{what} is empty")
+    if _inline(text):
+        raw = text.encode("ascii")
+        return bytes([len(raw)]) + raw, False
+    return bytes([8]) + bytes.fromhex(id_ref(text)[1:]), True
 
 
 def encode_ticket(t: Ticket, key: DeviceKey) -> str:
-    body = bytearray([1, 1 if t.provisional else 0])
-    body += _short_ascii(t.facility_id, "facility id")
+    facility, facility_hashed = _id_field(t.facility_id, "facility id")
+    inmate, inmate_hashed = _id_field(t.inmate_id, "inmate id")
+    flags = (1 if t.provisional else 0) | (_HASHED_FACILITY if facility_hashed else 0) | (
+        _HASHED_INMATE if inmate_hashed else 0)
+    body = bytearray([1, flags])
+    body += facility
     body += uuid.UUID(t.visit_id).bytes
     body += struct.pack(">H", (t.visit_date - EPOCH).days)
     body += t.session.encode("ascii")[:1]
     body += struct.pack(">H", t.queue_number)
-    body += _short_ascii(t.inmate_id, "inmate id")
+    body += inmate
     body += bytes([t.followers])
     body += struct.pack(">I", int(t.expires_at.timestamp() // 60))
     body += raw_key_id(key.public_raw)
@@ -133,6 +152,14 @@ def raw_key_id(public_raw: bytes) -> bytes:
     return hashlib.sha256(public_raw).digest()[:8]
 
 
+def _read_id(raw: bytes, hashed: int) -> str:
+    if hashed:
+        if len(raw) != 8:
+            raise ValueError("hashed id is not 8 bytes")
+        return "#" + raw.hex()
+    return raw.decode("ascii")
+
+
 def decode_ticket(text: str) -> Decoded:
     """Parse without verifying; raises :class:`TicketFormatError` for anything that is not a ticket."""
     text = (text or "").strip()
@@ -145,7 +172,7 @@ def decode_ticket(text: str) -> Decoded:
             raise TicketFormatError(f"unknown ticket version {version}")
         pos = 2
         n = raw[pos]
-        facility = raw[pos + 1:pos + 1 + n].decode("ascii")
+        facility = _read_id(raw[pos + 1:pos + 1 + n], flags & _HASHED_FACILITY)
         pos += 1 + n
         visit_id = str(uuid.UUID(bytes=raw[pos:pos + 16]))
         pos += 16
@@ -154,7 +181,7 @@ def decode_ticket(text: str) -> Decoded:
         (queue_number,) = struct.unpack(">H", raw[pos + 3:pos + 5])
         pos += 5
         n = raw[pos]
-        inmate = raw[pos + 1:pos + 1 + n].decode("ascii")
+        inmate = _read_id(raw[pos + 1:pos + 1 + n], flags & _HASHED_INMATE)
         pos += 1 + n
         followers = raw[pos]
         (expiry_min,) = struct.unpack(">I", raw[pos + 1:pos + 5])
@@ -166,6 +193,10 @@ def decode_ticket(text: str) -> Decoded:
         raise TicketFormatError(f"damaged ticket ({exc})") from None
     if len(signature) != 64 or len(key_id) != 8 or not session.isalpha():
         raise TicketFormatError("damaged ticket (truncated)")
+    try:
+        expires = datetime.fromtimestamp(expiry_min * 60, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise TicketFormatError("damaged ticket (expiry out of range)") from None
     ticket = Ticket(facility, visit_id, EPOCH + timedelta(days=days), session, queue_number, inmate, followers,
-                    datetime.fromtimestamp(expiry_min * 60, tz=UTC), bool(flags & 1))
+                    expires, bool(flags & 1))
     return Decoded(ticket, key_id, raw[:pos], signature)
