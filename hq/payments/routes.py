@@ -32,6 +32,7 @@ from hq import auth, reference
 from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, get_db, raw_request
 from hq.payments import (
+    report_page,
     sections,  # noqa: F401  (registers the payments reference sections)
     settlement,
 )
@@ -51,6 +52,7 @@ from kiosk.payments import states
 
 log = logging.getLogger("lapas.hq.payments")
 router = APIRouter(tags=["payments"])
+router.include_router(report_page.router)  # the daily settlement report on the dashboard
 REFERENCE = r"^[DM][0-9A-HJKMNP-TV-Z]{15}$"
 
 
@@ -83,8 +85,8 @@ def provider_for(request: Request) -> PaymentProvider:
     p = getattr(request.app.state, "payment_provider", None)
     if p is None:
         url, key = os.environ.get("LAPAS_GATEWAY_URL"), os.environ.get("LAPAS_GATEWAY_SERVER_KEY")
-        if not url or not key:
-            raise APIError(503, "payments_unavailable", "no payment gateway is configured at HQ")
+        if not url or not key:  # a 4xx: retrying cannot help; the kiosk falls back to its offline QRIS
+            raise APIError(409, "payments_unavailable", "no payment gateway is configured at HQ")
         p = request.app.state.payment_provider = MidtransGateway(url, key)
     return p
 
@@ -111,8 +113,8 @@ def _check_payload(kind: str, body: ChargeIn, facility_id: str) -> dict:
     return p
 
 
-@router.post("/v1/payments/charges", response_model=ChargeOut, responses={401: ERROR_SCHEMA, 422: ERROR_SCHEMA,
-                                                                          503: ERROR_SCHEMA})
+@router.post("/v1/payments/charges", response_model=ChargeOut, responses={401: ERROR_SCHEMA, 409: ERROR_SCHEMA,
+                                                                          422: ERROR_SCHEMA, 503: ERROR_SCHEMA})
 def create_charge(body: ChargeIn, request: Request, raw: auth.RawRequest = Depends(raw_request),
                   db: Database = Depends(get_db)):
     """Create the QRIS charge for a kiosk's deposit/order (caps checked again at HQ)."""

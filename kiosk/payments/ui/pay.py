@@ -48,7 +48,7 @@ class PayConfirmScreen(PayStep):
             self.summary = []
             return
         rows = [(_("For inmate"), f"{f.inmate.name} ({f.inmate.reg_no})"),
-                (_("Sender"), f"{f.name}  {mask(f.nik)}")]
+                (_("Sender"), f"{f.name}, NIK {mask(f.nik)}")]
         if f.kind == "deposit":
             rows.append((_("Amount"), format_rupiah(q.amount)))
             total = q.total
@@ -69,7 +69,7 @@ class PayConfirmScreen(PayStep):
         box.clear_widgets()
         for i, (label, value) in enumerate(self.summary):
             last = i == len(self.summary) - 1  # the amount to pay, large
-            box.add_widget(Text(text=label, bold=True))
+            box.add_widget(Text(text=label, bold=True, size_hint_x=None, width=theme.target * 5))
             box.add_widget(DataText(text=value, bold=last, font_size=theme.font_title if last else theme.font_body))
 
     def pay(self) -> None:

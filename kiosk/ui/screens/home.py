@@ -25,8 +25,10 @@ class HomeScreen(KioskScreen):
     def refresh(self) -> None:
         grid = self.ids.tiles
         grid.clear_widgets()
-        for t in tiles.tiles(self.app):
-            w = Tile(title=_(t.title), subtitle=_(t.subtitle), tile_key=t.key)
+        shown = tiles.tiles(self.app)
+        compact = len(shown) > 4  # more services than rows with room for a subtitle: titles only
+        for t in shown:
+            w = Tile(title=_(t.title), subtitle="" if compact else _(t.subtitle), tile_key=t.key)
             w.bind(on_release=lambda _w, screen=t.screen: self.app.open_service(screen))
             grid.add_widget(w)
 
