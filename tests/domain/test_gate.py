@@ -197,3 +197,15 @@ def test_manual_lookup_by_queue_number_or_visit_id(kiosk):
     assert info.value.text("id") == "Tidak ada tiket untuk ffffffff."
     with pytest.raises(Refusal):  # yesterday's queue numbers are not today's
         gate.lookup(kiosk.store, kiosk.cfg, "P-001", now=wib(TUE, "09:00"))
+
+
+def test_queue_caller_calls_todays_numbers_in_order(kiosk):
+    from kiosk.domain.queue import call_next
+
+    kiosk.register(1), kiosk.register(2, inmate="BI.0004/2024"), kiosk.register(3, inmate="BI.0007/2025", session="S")
+    called = [call_next(kiosk.store, kiosk.cfg, now=AT) for _ in range(4)]
+    assert called == ["P-001", "P-002", "S-001", None]  # the morning queue first, then the afternoon's
+    assert [e["queue_no"] for e in events(kiosk, "queue.called")] == ["P-001", "P-002", "S-001"]
+    assert kiosk.register(4, inmate="BI.0008/2025").queue_no == "P-003"  # calling does not disturb numbering
+    assert call_next(kiosk.store, kiosk.cfg, now=AT) == "P-003"
+    assert call_next(kiosk.store, kiosk.cfg, now=wib(MON, "11:30")) is None  # P is over, S is done
