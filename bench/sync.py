@@ -10,7 +10,7 @@
    interval do): p50/p95 acknowledgement time.
 
 Goals (issue 5): >= 5,000 events/s on both backends, >= 0.3x the direct insert, daemon RSS < 100 MB,
-p95 <= 500 ms at 200 devices.   Usage: python bench/sync.py [N] [--no-pg] [--no-sqlite]
+p95 <= 500 ms at 200 devices.   Usage: python bench/sync.py [N] [--no-pg] [--no-sqlite] [--pg-workers=K]
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ N = int(args[0]) if args else 50_000
 DEVICES = 200
 PER_DEVICE = 20  # events in each simulated device's batch
 BATCH = 500
+WORKERS = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--pg-workers=")), "1"))
 GOAL_RATE, GOAL_RATIO, GOAL_RSS_MB, GOAL_P95_MS = 5000, 0.3, 100, 500
 
 
@@ -50,7 +51,7 @@ def pct(values, p):
 
 def drain(db_url: str, work: Path) -> dict:
     db = open_db(db_url)
-    with HQProcess(db_url, log_path=work / "hq.log") as hq:
+    with HQProcess(db_url, log_path=work / "hq.log", workers=WORKERS if "://" in db_url else 1) as hq:
         cfg = make_device(work / "dev", db, hq.url, batch_size=BATCH)
         enqueue(cfg, N, kind="visit", per_tx=5000)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -103,7 +104,7 @@ def direct_insert(db_url: str, work: Path) -> tuple[float, float]:
 
 def burst(db_url: str, work: Path) -> dict:
     db = open_db(db_url)
-    with HQProcess(db_url, log_path=work / "hq-burst.log") as hq:
+    with HQProcess(db_url, log_path=work / "hq-burst.log", workers=WORKERS if "://" in db_url else 1) as hq:
         cfgs = [make_device(work / f"d{i}", db, hq.url, facility_id=f"LPS-B{i % 40:02d}") for i in range(DEVICES)]
         batches = []
         for cfg in cfgs:
@@ -151,7 +152,7 @@ def sustained(db_url: str, work: Path, period: float = 2.0, rounds: int = 5, per
     from kiosk import identity
 
     db = open_db(db_url)
-    with HQProcess(db_url, log_path=work / "hq-sustained.log") as hq:
+    with HQProcess(db_url, log_path=work / "hq-sustained.log", workers=WORKERS if "://" in db_url else 1) as hq:
         cfgs = [make_device(work / f"s{i}", db, hq.url, facility_id=f"LPS-S{i % 40:02d}") for i in range(DEVICES)]
         batches = []
         for cfg in cfgs:

@@ -271,6 +271,15 @@ def create_app(db: Database) -> FastAPI:
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app for ``uvicorn --factory`` worker processes: the database URL comes from ``LAPAS_HQ_DB``."""
+    import os
+
+    from hq.db import open_db
+
+    return create_app(open_db(os.environ["LAPAS_HQ_DB"], migrate=False))
+
+
 def protocol_public(b64: str) -> Ed25519PublicKey:
     raw = protocol.unb64u(b64)
     if len(raw) != 32:

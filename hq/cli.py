@@ -60,19 +60,31 @@ def hq_group():
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int, help="TCP port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (PostgreSQL only; SQLite has one writer, so keep 1).")
 @click.option("--verbose", is_flag=True, help="Debug logging and an access log.")
-def serve_cmd(db_url, host, port, verbose):
+def serve_cmd(db_url, host, port, workers, verbose):
     """Run the HQ server (FastAPI under uvicorn) until stopped; OpenAPI at /openapi.json."""
+    import os
+
     import uvicorn
 
     from hq.app import create_app
 
     setup_logging(verbose)
     db = _open(db_url)
-    click.echo(f"HQ database {db.dialect} schema version {db.schema_version()}; listening on http://{host}:{port}",
-               err=True)
-    uvicorn.run(create_app(db), host=host, port=port, log_level="debug" if verbose else "warning",
-                access_log=verbose, timeout_keep_alive=30)
+    if workers > 1 and db.dialect == "sqlite":
+        raise click.ClickException("--workers > 1 needs PostgreSQL (SQLite allows one writer process)")
+    click.echo(f"HQ database {db.dialect} schema version {db.schema_version()}; listening on http://{host}:{port}"
+               f" ({workers} worker(s))", err=True)
+    opts = dict(host=host, port=port, log_level="debug" if verbose else "warning", access_log=verbose,
+                timeout_keep_alive=30)
+    if workers == 1:
+        uvicorn.run(create_app(db), **opts)
+    else:
+        db.dispose()
+        os.environ["LAPAS_HQ_DB"] = db.url_text
+        uvicorn.run("hq.app:app_from_env", factory=True, workers=workers, **opts)
 
 
 @hq_group.command("migrate")

@@ -57,8 +57,8 @@ class HQProcess:
     """``lapas hq serve`` as a real subprocess on a free loopback port."""
 
     def __init__(self, db_url: str, port: int | None = None, log_path: Path | None = None,
-                 env: dict[str, str] | None = None):
-        self.db_url, self.port = db_url, port or free_port()
+                 env: dict[str, str] | None = None, workers: int = 1):
+        self.db_url, self.port, self.workers = db_url, port or free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.env = env
@@ -68,7 +68,8 @@ class HQProcess:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "hq", "serve", "--db", self.db_url, "--port", str(self.port)],
+            [sys.executable, "-m", "kiosk", "hq", "serve", "--db", self.db_url, "--port", str(self.port),
+             "--workers", str(self.workers)],
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
