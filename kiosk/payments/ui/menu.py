@@ -77,7 +77,8 @@ class FoodMenuScreen(PayStep):
                 return  # the bound callback runs again
             row.can_add = row.qty < limit
             left = _("{n} left").format(n=it["left"]) if it["left"] else _("Sold out")
-            row.detail = f"{format_rupiah(it['price'])}  |  {left}"
+            most = _("at most {n} per inmate a day").format(n=it["daily_limit_per_inmate"])
+            row.detail = f"{format_rupiah(it['price'])}  |  {left}  |  {most}"
             total += row.qty * it["price"]
             count += row.qty
             if row.qty:

@@ -138,6 +138,11 @@ class PayQrScreen(PayStep):
         if self.offline:  # the visitor takes the reference away before paying; LUNAS comes later
             self.print_receipt()
 
+    def refresh(self) -> None:
+        super().refresh()
+        if self.record is not None:
+            self.status_line = status_text(self.kind, self.record.status)
+
     def _stop(self) -> None:
         if self._tick_ev is not None:
             self._tick_ev.cancel()
@@ -229,8 +234,22 @@ class PayDoneScreen(PayStep):
         self.kind_text = self.verdict = self.reference = self.amount_text = self.note = self.print_state = ""
         self.is_paid = False
 
+    def refresh(self) -> None:
+        super().refresh()
+        if self.record is not None:
+            self._texts()
+
     def show(self, kind: str, record, print_now: bool = True) -> None:
         self.kind, self.record = kind, record
+        self._texts()
+        self.print_state = ""
+        if print_now:
+            self.print_receipt()
+        else:
+            self.print_state = "printed"
+
+    def _texts(self) -> None:
+        kind, record = self.kind, self.record
         self.is_paid = paid(kind, record)
         self.verdict = record.receipt_status
         self.reference = record.reference
@@ -240,11 +259,6 @@ class PayDoneScreen(PayStep):
         self.note = (_("The payment is confirmed.") if self.is_paid else
                      _("The payment is not confirmed yet. Your receipt says MENUNGGU KONFIRMASI; check it later "
                        "with the receipt number under \"Check a payment\"."))
-        self.print_state = ""
-        if print_now:
-            self.print_receipt()
-        else:
-            self.print_state = "printed"
 
     def print_receipt(self) -> None:
         print_receipt(self, self.kind, self.reference)

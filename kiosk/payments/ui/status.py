@@ -26,10 +26,13 @@ class PayStatusScreen(PayStep):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.kind, self.reference = "", ""
+        self.found_record = None
 
     def refresh(self) -> None:
         super().refresh()
         self.title_text = _("Check a payment")
+        if self.found and getattr(self, "found_record", None) is not None:
+            self._show(self.found_record)  # in the language just chosen
 
     def on_kv_post(self, _base) -> None:
         self._parts = {"keyboard": self.ids.keyboard, "result": self.ids.result}
@@ -47,6 +50,7 @@ class PayStatusScreen(PayStep):
         self.found = self.is_paid = False
         self.rows = []
         self.kind, self.reference = "", ""
+        self.found_record = None
 
     def submit(self) -> None:
         code = "".join(self.ids.code.value.split())
@@ -62,6 +66,7 @@ class PayStatusScreen(PayStep):
         self.help = f"{message} {hint}".strip()
 
     def _show(self, found) -> None:
+        self.found_record = found
         kind, rec = found.kind, found.record
         self.kind, self.reference = kind, rec.reference
         self.found = True
@@ -69,15 +74,14 @@ class PayStatusScreen(PayStep):
         self.print_state = ""
         self.is_paid = paid(kind, rec)
         self.verdict = rec.receipt_status
-        self.status_line = status_text(kind, rec.status)
-        rows = [(_("Receipt number"), rec.reference), (_("Type"), _(KIND_TEXT[kind])),
-                (_("For inmate"), f"{rec.inmate_name} ({rec.inmate_reg_no})")]
+        self.status_line = _("{status} (since {time})").format(status=status_text(kind, rec.status),
+                                                               time=fmt_wib(parse_iso(rec.status_at)))
+        rows = [(_("Type"), _(KIND_TEXT[kind])), (_("For inmate"), f"{rec.inmate_name} ({rec.inmate_reg_no})")]
         if kind == "deposit":
             rows.append((_("Amount"), format_rupiah(rec.amount)))
         else:
             rows.append((_("Food"), ", ".join(f"{x.qty} x {x.name}" for x in rec.lines)))
             rows.append((_("Total"), format_rupiah(rec.total)))
-        rows.append((_("Since"), fmt_wib(parse_iso(rec.status_at))))
         self.rows = rows
 
     def on_rows(self, *_a) -> None:
