@@ -1,0 +1,58 @@
+"""Ingest edges: oversized bodies and batches are refused whole (413 / 422) before any work; a projection that
+crashes on one event dead-letters that event only (the rest of the batch is stored, the queue moves on)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import requests
+
+from hq import projections
+from kiosk import identity
+from kiosk.store import Store, outbox
+from sync import protocol
+from sync.client import HQClient
+from sync.testing import enqueue, hq_events, make_device
+
+
+def signed(cfg, url, body: bytes):
+    headers = protocol.sign_headers(identity.load(cfg.keys_dir), cfg.device.device_id, "POST", "/v1/events", body,
+                                    int(time.time()))
+    headers["Content-Type"] = "application/json"
+    return requests.post(url + "/v1/events", data=body, headers=headers, timeout=10)
+
+
+def test_oversized_body_and_batch_are_refused(sqlite_hq, tmp_path):
+    cfg = make_device(tmp_path / "d", sqlite_hq.db, sqlite_hq.url)
+    big = json.dumps({"device_id": cfg.device.device_id, "events": [
+        {"seq": 1, "event_id": "x", "type": "probe.recorded", "payload": {"note": "n" * 3_000_000},
+         "created_at": "2026-11-29T00:00:00.000Z"}]}).encode()
+    r = signed(cfg, sqlite_hq.url, big)
+    assert r.status_code == 413 and r.json()["code"] == "batch_too_large"
+    many = json.dumps({"device_id": cfg.device.device_id, "events": [
+        {"seq": i, "event_id": f"e{i}", "type": "probe.recorded", "payload": {"probe_id": "p", "n": i},
+         "created_at": "2026-11-29T00:00:00.000Z"} for i in range(1, 502)]}).encode()
+    r = signed(cfg, sqlite_hq.url, many)
+    assert r.status_code == 422 and r.json()["code"] == "bad_request" and "events" in r.json()["message"]
+    assert hq_events(sqlite_hq.db, cfg.device.device_id) == []
+
+
+def test_a_crashing_projection_dead_letters_only_its_event(sqlite_hq, tmp_path, monkeypatch):
+    def fragile(ctx, p, meta):
+        if p["n"] == 3:
+            raise ZeroDivisionError("bug in a projection")
+        return None
+
+    projections.load_modules()
+    monkeypatch.setitem(projections.PROJECTIONS, "probe.recorded", fragile)
+    cfg = make_device(tmp_path / "d", sqlite_hq.db, sqlite_hq.url)
+    enqueue(cfg, 6)
+    with Store(cfg.db_path, cfg.device.device_id) as store:
+        batch = outbox.pending_batch(store.conn, 100)
+    answer = HQClient(sqlite_hq.url, cfg.device.device_id, identity.load(cfg.keys_dir)).post_events(batch)
+    by_n = {e["payload"].get("n"): r for e, r in zip(sorted(batch, key=lambda e: e["seq"]), answer["results"],
+                                                    strict=True)}
+    assert by_n[3]["status"] == "rejected" and by_n[3]["code"] == "internal_error"
+    assert [by_n[n]["status"] for n in (0, 1, 2, 4, 5)] == ["accepted"] * 5
+    assert len(hq_events(sqlite_hq.db, cfg.device.device_id)) == 7
