@@ -187,7 +187,8 @@ def test_offline_deposit_pending_then_lunas_after_sync(h, stack):
     paper = receipt(stack, ref)  # printed at once: the visitor keeps the reference
     h.settle()
     shot = h.screenshot("deposit-qr-offline")
-    assert decode_screen_qr(shot) == qr.qr
+    payload = decode_screen_qr(shot)
+    assert payload == qr.qr
     assert "MENUNGGU KONFIRMASI" in paper and "LUNAS" not in paper
     h.tap(qr.ids.paid_button)  # "Selesai"
     done = app.sm.get_screen("pay_done")
@@ -196,7 +197,7 @@ def test_offline_deposit_pending_then_lunas_after_sync(h, stack):
     h.tap(done.ids.finish)
 
     stack.hq = HQProcess(stack.db_url, port=stack.port, log_path=stack.tmp / "hq.log", env=stack.hq.env).start()
-    sim_pay(stack, qr.qr)  # the family pays the QR on the screen; HQ hears of it before the kiosk syncs
+    sim_pay(stack, payload)  # the family pays the QR they scanned; HQ hears of it before the kiosk syncs
     deadline = time.monotonic() + 15
     while not waiting_settlement(stack, ref):
         assert time.monotonic() < deadline, "the gateway's settlement did not reach HQ"

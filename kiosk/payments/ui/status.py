@@ -35,7 +35,8 @@ class PayStatusScreen(PayStep):
             self._show(self.found_record)  # in the language just chosen
 
     def on_kv_post(self, _base) -> None:
-        self._parts = {"keyboard": self.ids.keyboard, "result": self.ids.result}
+        # strong references: kv ids are weak proxies and the part off screen would be garbage-collected
+        self._parts = {"keyboard": self.ids.keyboard.__self__, "result": self.ids.result.__self__}
         self.ids.area.remove_widget(self.ids.result)
 
     def on_found(self, *_a) -> None:
