@@ -100,6 +100,10 @@ def nik_hash(nik: str) -> str:
 
 VISIT_TYPES = ("visit.registered", "visit.checked_in", "visit.checked_out")
 _VISIT_COLS = [c.name for c in visits.c]
+assert _VISIT_COLS[0] == "visit_id"
+_SQLITE_INSERT_VISIT = f"INSERT INTO visits ({', '.join(_VISIT_COLS)}) VALUES ({', '.join('?' for _ in _VISIT_COLS)})"
+_SQLITE_UPDATE_VISIT = (f"UPDATE visits SET {', '.join(c + ' = ?' for c in _VISIT_COLS[1:])} "
+                        "WHERE visit_id = ?")
 _UPDATE_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_visit_id"))
                  .values({c: bindparam(c) for c in _VISIT_COLS if c != "visit_id"}))
 
@@ -156,11 +160,20 @@ class VisitBatch:
 
     def flush(self) -> None:
         conn = self.ctx.conn
+        sqlite = conn.dialect.name == "sqlite"
         if self.new:
-            conn.execute(insert(visits), [self.rows[v] for v in sorted(self.new)])
+            if sqlite:  # the driver's executemany: SQLAlchemy's per-row parameter processing costs more
+                conn.exec_driver_sql(_SQLITE_INSERT_VISIT, [tuple(self.rows[v][c] for c in _VISIT_COLS)
+                                                            for v in sorted(self.new)])
+            else:
+                conn.execute(insert(visits), [self.rows[v] for v in sorted(self.new)])
         if self.dirty:
-            conn.execute(_UPDATE_VISIT, [{**{k: v for k, v in self.rows[i].items() if k != "visit_id"},
-                                          "b_visit_id": i} for i in sorted(self.dirty)])
+            if sqlite:
+                conn.exec_driver_sql(_SQLITE_UPDATE_VISIT, [tuple(self.rows[i][c] for c in _VISIT_COLS[1:]) + (i,)
+                                                            for i in sorted(self.dirty)])
+            else:
+                conn.execute(_UPDATE_VISIT, [{**{k: v for k, v in self.rows[i].items() if k != "visit_id"},
+                                              "b_visit_id": i} for i in sorted(self.dirty)])
         self.new.clear()
         self.dirty.clear()
 
