@@ -78,32 +78,36 @@ def _ann_name(tp: Any) -> str:
 
 
 def validate_payload(type_name: str, payload: Any, facility_id: str) -> tuple[str, str] | None:
-    """``None`` when the payload fits its event type, else ``(code, message)``."""
-    if type_name not in EVENT_TYPES:
-        return ("unknown_type", f"unknown event type {type_name!r}")
-    if not isinstance(payload, dict):
+    """``None`` when the payload fits its event type, else ``(code, message)``.
+
+    JSON values are checked by exact type (``true`` is not an integer; a float is never money)."""
+    spec = _SPECS.get(type_name)
+    if spec is None:
+        if type_name not in EVENT_TYPES:
+            return ("unknown_type", f"unknown event type {type_name!r}")
+        spec = _spec(type_name)
+    if type(payload) is not dict:
         return ("invalid_payload", "payload must be a JSON object")
-    hints, required = _spec(type_name)
-    missing = sorted(required - payload.keys())
-    if missing:
-        return ("invalid_payload", f"{type_name}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(payload.keys() - hints.keys())
-    if unknown:
-        return ("invalid_payload", f"{type_name}: unknown field(s) {', '.join(unknown)}")
+    hints, required = spec
     for name, value in payload.items():
-        allowed = hints[name]
-        if allowed is None:
+        allowed = hints.get(name, _UNKNOWN)
+        if allowed is None or (allowed is not _UNKNOWN and type(value) in allowed):
             continue
-        if isinstance(value, bool) and bool not in allowed:
-            return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got a boolean")
-        if isinstance(value, float):
+        if allowed is _UNKNOWN:
+            return ("invalid_payload", f"{type_name}: unknown field(s) {', '.join(sorted(payload.keys() - hints))}")
+        if type(value) is float:
             return ("invalid_payload", f"{type_name}.{name}: floats are not allowed (integer units)")
-        if not isinstance(value, allowed):
-            return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got {type(value).__name__}")
+        got = "a boolean" if type(value) is bool else type(value).__name__
+        return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got {got}")
+    if not required.issubset(payload):
+        return ("invalid_payload", f"{type_name}: missing field(s) {', '.join(sorted(required - payload.keys()))}")
     fac = payload.get("facility_id")
     if fac is not None and fac != facility_id and type_name not in FACILITY_EXEMPT:
         return ("wrong_facility", f"event for facility {fac} sent by a device of {facility_id}")
     return None
+
+
+_UNKNOWN = object()
 
 
 def _names(types_: tuple[type, ...]) -> str:
