@@ -96,8 +96,9 @@ class ReceiptCheckScreen(KioskScreen):
             return
         box.clear_widgets()
         for label, value in self.details:
-            box.add_widget(Text(text=label, bold=True, color=(1, 1, 1, 1)))
-            box.add_widget(DataText(text=value, color=(1, 1, 1, 1)))
+            for w in (Text(text=label, bold=True), DataText(text=value)):
+                w.color = (1, 1, 1, 1)  # after the class rule (which sets the theme's text colour)
+                box.add_widget(w)
 
 
 def check_receipt_scan(app, payload: str) -> None:
