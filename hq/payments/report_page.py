@@ -31,7 +31,7 @@ from kiosk.ids import today_wib
 from kiosk.money import format_rupiah
 
 router = APIRouter(tags=["dashboard"])
-_TEMPLATE = Path(__file__).with_name("templates") / "report.html"
+_TEMPLATE = Path(__file__).with_name("templates").joinpath("report.html")
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 STATUS_ID = {  # what an operator reads for each payment status
     "created": "dibuat", "awaiting_payment": "menunggu pembayaran", "settled": "lunas", "credited": "lunas, dikredit",

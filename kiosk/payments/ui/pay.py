@@ -20,7 +20,8 @@ from kiosk.payments.ui.service import paid
 from kiosk.ui.screens.base import load_kv
 
 log = logging.getLogger("lapas.payments.ui")
-POLL_S = 3.0
+POLL_S = 3.0  # HQ is asked for the status this often while the QR is shown
+TICK_S = 1.0
 BACK_ON_REFUSAL = {"amount_below_min": "deposit_amount", "amount_above_max": "deposit_amount",
                    "daily_cap_reached": "deposit_amount", "balance_cap_reached": "deposit_amount",
                    "out_of_stock": "food_menu", "item_daily_limit": "food_menu", "too_many_items": "food_menu",
@@ -116,7 +117,7 @@ class PayQrScreen(PayStep):
         self.record = None
         self._tick_ev = None
         self._polling = False
-        self._since_poll = 0.0
+        self._since_poll_s = 0.0
 
     def reset(self) -> None:
         self._stop()
@@ -133,8 +134,8 @@ class PayQrScreen(PayStep):
         self.pay_state = "waiting"
         self.print_state = ""
         self._show(record)
-        self._since_poll = 0.0
-        self._tick_ev = Clock.schedule_interval(self._tick, 1.0)
+        self._since_poll_s = 0.0
+        self._tick_ev = Clock.schedule_interval(self._tick, TICK_S)
         if self.offline:  # the visitor takes the reference away before paying; LUNAS comes later
             self.print_receipt()
 
@@ -159,9 +160,9 @@ class PayQrScreen(PayStep):
         self.countdown = f"{left // 60:02d}:{left % 60:02d}"
         if self.app.idle:  # the visitor is paying on a phone, not touching the kiosk
             self.app.idle.poke()
-        self._since_poll += dt
-        if (self._since_poll >= POLL_S or left <= 0) and not self._polling:
-            self._since_poll = 0.0
+        self._since_poll_s += dt
+        if (self._since_poll_s >= POLL_S or left <= 0) and not self._polling:
+            self._since_poll_s = 0.0
             self.poll()
 
     def poll(self) -> None:

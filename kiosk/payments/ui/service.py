@@ -164,7 +164,7 @@ class PaymentService:
         if self._client is None:
             from sync.client import HQClient
 
-            timeout = min(float(self.cfg.hq.timeout_s or HQ_TIMEOUT_S), HQ_TIMEOUT_S)
+            timeout = min(self.cfg.hq.timeout_s or HQ_TIMEOUT_S, HQ_TIMEOUT_S)
             hq = HQClient(self.cfg.hq.url, self.cfg.device.device_id, self.key(), timeout=timeout)
             self._client = online.PaymentsClient(hq)
         return self._client
