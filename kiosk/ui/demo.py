@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 FACILITY = "LPS-DEMO"
 FACILITY_NAME = "Lapas Kelas IIA Demo"
 DEMO_PIN = "246810"
+DEMO_GATEWAY_KEY = "SB-Mid-server-LAPASDEMO"  # the gateway simulator's default server key (demo only)
 
 
 def free_port() -> int:
@@ -86,11 +87,17 @@ class Demo:
         db = str(self.root / "hq.db")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
+        # payments (docs/payments.md): the QRIS gateway simulator on loopback; HQ charges through it
+        gateway = self.spawn("gateway", "sim", "gateway", "--notify-url", f"{url}/v1/payments/notify",
+                             first_line=True)
+        os.environ.update(LAPAS_GATEWAY_URL=gateway, LAPAS_GATEWAY_SERVER_KEY=DEMO_GATEWAY_KEY)
         self.spawn("hq", "hq", "serve", "--db", db, "--port", str(port))
         self.wait_health(url)
         self.echo(f"HQ:        {url} (database {db})")
         self.lapas("hq", "facility", "add", FACILITY, "--name", FACILITY_NAME, "--capacity", "120",
                    "--db", db, check=False)
+        self.lapas("hq", "payments", "demo", "--facility", FACILITY, "--db", db, check=False)
+        self.echo(f"gateway:   {gateway} (pay a QR: lapas sim gateway pay-qris 'QRIS...' --url {gateway})")
 
         if not (self.device_dir / "lapas.toml").exists():
             self.lapas("init", "--data-dir", str(self.device_dir), "--role", self.role, "--facility", FACILITY,
