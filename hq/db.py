@@ -205,6 +205,20 @@ def open_db(url: str = DEFAULT_DB, *, migrate: bool = True, pool_size: int = 8) 
     return db
 
 
+def pg_copy(conn: Connection, sql: str, rows) -> None:
+    """``COPY ... FROM STDIN`` of ``rows`` (tuples) in ``conn``'s PostgreSQL transaction; a constraint violation
+    surfaces as SQLAlchemy's ``IntegrityError``, like an INSERT's."""
+    import psycopg
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(sql, None, exc) from exc
+
+
 class _Job:
     __slots__ = ("fn", "done", "result", "error", "notify")
 

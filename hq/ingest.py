@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from hq import projections, reference
 from hq.auth import Device
+from hq.db import pg_copy
 from hq.schema import devices, events
 from kiosk.events import EVENT_TYPES
 from kiosk.ids import iso, today_wib
@@ -142,9 +142,10 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
     known = {r.event_id: r for r in conn.execute(
         select(events.c.event_id, events.c.device_id, events.c.seq, events.c.status, events.c.code,
                events.c.message).where(events.c.event_id.in_(ids)))} if ids else {}
-    taken_seqs = {r.seq: r.event_id for r in conn.execute(
+    taken_seqs = {r.seq: r.event_id for r in conn.execute(  # an index range, not a 500-value IN list
         select(events.c.seq, events.c.event_id).where(
-            and_(events.c.device_id == device.device_id, events.c.seq.in_(seqs))))} if seqs else {}
+            and_(events.c.device_id == device.device_id, events.c.seq.between(seqs[0], seqs[-1]))))
+        if r.seq in set(seqs)} if seqs else {}
 
     projs = projections.load_modules()
     ctx = projections.Context(conn, device.facility_id, device.device_id, now_s, today_wib(now).isoformat(),
@@ -208,15 +209,7 @@ def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(_SQLITE_INSERT_EVENTS, [tuple(r[c] for c in _EVENT_COLS) for r in rows])
     elif conn.dialect.name == "postgresql":
-        import psycopg
-
-        raw = conn.connection.driver_connection
-        try:
-            with raw.cursor() as cur, cur.copy(_PG_COPY_EVENTS) as copy:
-                for r in rows:
-                    copy.write_row(tuple(r[c] for c in _EVENT_COLS))
-        except psycopg.errors.IntegrityError as exc:
-            raise IntegrityError("COPY events", None, exc) from exc
+        pg_copy(conn, _PG_COPY_EVENTS, (tuple(r[c] for c in _EVENT_COLS) for r in rows))
     else:
         conn.execute(insert(events), rows)
 

@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from hq import reference
+from hq.db import pg_copy
 from hq.schema import cancellations, facilities, visits
 
 PROJECTION_MODULES = ["hq.projections", "hq.payments.projections"]
@@ -104,6 +105,12 @@ assert _VISIT_COLS[0] == "visit_id"
 _SQLITE_INSERT_VISIT = f"INSERT INTO visits ({', '.join(_VISIT_COLS)}) VALUES ({', '.join('?' for _ in _VISIT_COLS)})"
 _SQLITE_UPDATE_VISIT = (f"UPDATE visits SET {', '.join(c + ' = ?' for c in _VISIT_COLS[1:])} "
                         "WHERE visit_id = ?")
+_PG_COPY_VISITS = f"COPY visits ({', '.join(_VISIT_COLS)}) FROM STDIN"
+_PG_TYPES = {"people": "integer", "people_in": "integer", "provisional": "boolean"}
+_PG_ARRAYS = ", ".join("%s::" + _PG_TYPES.get(c, "text") + "[]" for c in _VISIT_COLS)
+_PG_UPDATE_VISITS = (
+    "UPDATE visits AS v SET " + ", ".join(f"{c} = d.{c}" for c in _VISIT_COLS[1:])
+    + f" FROM unnest({_PG_ARRAYS}) AS d({', '.join(_VISIT_COLS)}) WHERE v.visit_id = d.visit_id")
 _UPDATE_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_visit_id"))
                  .values({c: bindparam(c) for c in _VISIT_COLS if c != "visit_id"}))
 
@@ -113,9 +120,8 @@ class VisitBatch:
         self.ctx = ctx
         ids = sorted({e["payload"].get("visit_id") for e in ctx.batch if e["type"] in VISIT_TYPES} - {None})
         self.rows: dict[str, dict[str, Any]] = {}
-        # small chunks: with a long IN list PostgreSQL's planner prefers a sequential scan of the whole table
-        for i in range(0, len(ids), 40):
-            for r in ctx.conn.execute(select(visits).where(visits.c.visit_id.in_(ids[i:i + 40]))):
+        for i in range(0, len(ids), 500):
+            for r in ctx.conn.execute(select(visits).where(visits.c.visit_id.in_(ids[i:i + 500]))):
                 self.rows[r.visit_id] = dict(r._mapping)
         self.new: set[str] = set()
         self.dirty: set[str] = set()
@@ -165,12 +171,17 @@ class VisitBatch:
             if sqlite:  # the driver's executemany: SQLAlchemy's per-row parameter processing costs more
                 conn.exec_driver_sql(_SQLITE_INSERT_VISIT, [tuple(self.rows[v][c] for c in _VISIT_COLS)
                                                             for v in sorted(self.new)])
+            elif conn.dialect.name == "postgresql":
+                pg_copy(conn, _PG_COPY_VISITS, (tuple(self.rows[v][c] for c in _VISIT_COLS) for v in sorted(self.new)))
             else:
                 conn.execute(insert(visits), [self.rows[v] for v in sorted(self.new)])
         if self.dirty:
             if sqlite:
                 conn.exec_driver_sql(_SQLITE_UPDATE_VISIT, [tuple(self.rows[i][c] for c in _VISIT_COLS[1:]) + (i,)
                                                             for i in sorted(self.dirty)])
+            elif conn.dialect.name == "postgresql":  # one statement over column arrays
+                ids = sorted(self.dirty)
+                conn.exec_driver_sql(_PG_UPDATE_VISITS, tuple([self.rows[i][c] for i in ids] for c in _VISIT_COLS))
             else:
                 conn.execute(_UPDATE_VISIT, [{**{k: v for k, v in self.rows[i].items() if k != "visit_id"},
                                               "b_visit_id": i} for i in sorted(self.dirty)])
