@@ -1,11 +1,11 @@
-"""Fixtures: a real HQ server process (SQLite file, or a fresh PostgreSQL schema) and enrolled devices."""
+"""Fixtures: a real HQ server process (`lapas hq serve` on a SQLite file) and enrolled devices."""
 
 from __future__ import annotations
 
 import pytest
 
-from hq.db import Database, open_db
-from sync.testing import HQProcess, make_device, pg_available, pg_url
+from hq.db import open_db
+from sync.testing import HQProcess, make_device
 
 
 @pytest.fixture(scope="module")
@@ -19,24 +19,7 @@ def hq(tmp_path_factory):
     db.dispose()
 
 
-@pytest.fixture(scope="module")
-def hq_pg(tmp_path_factory):
-    if not pg_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    url = pg_url("sync")
-    db = open_db(url)
-    proc = HQProcess(url, log_path=tmp_path_factory.mktemp("hqpg") / "hq.log").start()
-    yield db, proc
-    proc.stop()
-    db.drop_pg_schema()
-    db.dispose()
-
-
 @pytest.fixture
 def device(hq, tmp_path):
     db, proc = hq
     return make_device(tmp_path / "dev", db, proc.url, batch_size=100)
-
-
-def fresh(db: Database):
-    return db
