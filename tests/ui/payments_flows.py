@@ -27,7 +27,7 @@ def button(root, text: str):
     raise AssertionError(f"no button {text!r}")
 
 
-def who(h, kind: str, reg_no: str, *, nik: str = NIK, name: str = "SITI AMINAH", shot=lambda _n: None) -> None:
+def who(h, kind: str, reg_no: str, *, nik: str = NIK, name: str = "SITI", shot=lambda _n: None) -> None:
     """From home: the tile, the inmate by registration number, the sender's NIK and name."""
     app = h.app
     h.tap(tile(h, "send_money" if kind == "deposit" else "send_food"))
@@ -56,17 +56,23 @@ def who(h, kind: str, reg_no: str, *, nik: str = NIK, name: str = "SITI AMINAH",
 
 def deposit_to_qr(h, reg_no: str, amount: int, *, shot=lambda _n: None) -> None:
     """A deposit from home to the QR screen; ``amount`` is a preset button when there is one, else typed."""
+    who(h, "deposit", reg_no, shot=shot)
+    h.settle()
+    choose_amount(h, amount, shot=shot)
+
+
+def choose_amount(h, amount: int, *, shot=lambda _n: None) -> None:
+    """On the amount screen: the preset (or the keypad), confirm, pay; ends on the QR screen."""
     from kiosk.money import format_rupiah
 
     app = h.app
-    who(h, "deposit", reg_no, shot=shot)
-    h.settle()
     scr = app.sm.get_screen("deposit_amount")
     shot("deposit-amount")
     preset = find_text(scr.ids.presets, format_rupiah(amount), exact=True)
     if preset is not None:
         h.tap(preset)
     else:
+        scr.ids.keypad.press("clear")
         h.type(scr.ids.keypad, str(amount))
         h.tap(find_key(scr.ids.keypad, "enter"), count=False)
     h.settle()

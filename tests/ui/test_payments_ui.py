@@ -2,12 +2,12 @@
 `lapas sim gateway` (paid / expired through its admin API, as a payer's app would), the printer simulator on a
 pty, `lapas sync --once`, and one kiosk app for the whole module driven by touches, with screenshots.
 
-* online deposit paid -> the screen says LUNAS and the printed receipt says LUNAS;
+* an amount over the maximum explained in Indonesian, nothing written; then an online deposit paid -> the
+  screen says LUNAS and the printed receipt says LUNAS;
 * HQ down -> the kiosk's own QRIS, a receipt saying MENUNGGU KONFIRMASI; HQ back, the family pays, the kiosk
   syncs -> "Check a payment" says LUNAS and its reprint says LUNAS;
 * an online charge the gateway expires -> the screen says so, nothing printed;
 * a food order paid, then prepared at HQ -> the status by receipt number says so;
-* an amount over the maximum is explained in Indonesian before anything is written.
 """
 
 from __future__ import annotations
@@ -154,8 +154,29 @@ def sim_pay(stack, payload: str) -> None:
 
 
 def test_online_deposit_paid_shows_and_prints_lunas(h, stack):
+    """Also: an amount over the maximum is explained in Indonesian first, and nothing is written for it."""
+    from kiosk.store import Store
+    from kiosk.ui.harness import find_key
+
     app = h.app
-    pf.deposit_to_qr(h, "BI.0001/2025", 150_000, shot=h.screenshot)
+    with Store(stack.cfg.db_path, stack.cfg.device.device_id) as store:
+        before = store.scalar("SELECT COUNT(*) FROM deposits")
+    pf.who(h, "deposit", "BI.0001/2025", shot=h.screenshot)
+    h.settle()
+    amount = app.sm.get_screen("deposit_amount")
+    h.type(amount.ids.keypad, "5000000")
+    assert amount.help == "Rp 5.000.000"
+    h.tap(find_key(amount.ids.keypad, "enter"), count=False)
+    h.settle()
+    h.screenshot("amount-refused")
+    assert app.sm.current == "deposit_amount" and app.panel is not None
+    assert app.panel.title == "Jumlah ini tidak dapat dikirim"
+    assert app.panel.message == "Setoran maksimal Rp 1.000.000 per transaksi."
+    with Store(stack.cfg.db_path, stack.cfg.device.device_id) as store:
+        assert store.scalar("SELECT COUNT(*) FROM deposits") == before
+    h.tap(pf.button(app.panel, "OK"), count=False)
+
+    pf.choose_amount(h, 150_000, shot=h.screenshot)
     qr = app.sm.get_screen("pay_qr")
     assert not qr.offline and qr.pay_state == "waiting" and qr.status_line == "Menunggu pembayaran"
     shot = h.screenshot("deposit-qr-online")
@@ -178,7 +199,7 @@ def test_online_deposit_paid_shows_and_prints_lunas(h, stack):
 def test_offline_deposit_pending_then_lunas_after_sync(h, stack):
     app = h.app
     stack.hq.stop()  # headquarters unreachable
-    pf.deposit_to_qr(h, "BI.0002/2025", 200_000, shot=h.screenshot)
+    pf.deposit_to_qr(h, "BI.0002/2025", 200_000)
     qr = app.sm.get_screen("pay_qr")
     ref = app.payment_form.reference
     assert qr.offline and qr.pay_state == "waiting"
@@ -253,26 +274,3 @@ def test_food_order_paid_then_prepared(h, stack, run_lapas):
     status = pf.check_receipt(h, ref, shot=h.screenshot)
     assert status.status_line.startswith("Sedang disiapkan kantin"), status.status_line
     assert status.verdict == "LUNAS"
-
-
-def test_amount_over_the_maximum_is_explained_and_nothing_is_written(h, stack):
-    from kiosk.store import Store
-    from kiosk.ui.harness import find_key
-
-    app = h.app
-    with Store(stack.cfg.db_path, stack.cfg.device.device_id) as store:
-        before = store.scalar("SELECT COUNT(*) FROM deposits")
-    pf.who(h, "deposit", "BI.0005/2025")
-    h.settle()
-    scr = app.sm.get_screen("deposit_amount")
-    h.type(scr.ids.keypad, "5000000")
-    assert scr.help == "Rp 5.000.000"
-    h.tap(find_key(scr.ids.keypad, "enter"), count=False)
-    h.settle()
-    h.screenshot("amount-refused")
-    assert app.sm.current == "deposit_amount" and app.panel is not None
-    assert app.panel.title == "Jumlah ini tidak dapat dikirim"
-    assert app.panel.message == "Setoran maksimal Rp 1.000.000 per transaksi."
-    with Store(stack.cfg.db_path, stack.cfg.device.device_id) as store:
-        assert store.scalar("SELECT COUNT(*) FROM deposits") == before
-
