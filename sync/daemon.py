@@ -38,6 +38,13 @@ LOCK_NAME = "sync.lock"
 STATUS_KEY = "sync_status"
 
 
+class ReferenceRefused(SyncError):
+    """HQ's reference document did not pass the device's validation; the old data stays in force."""
+
+    code = "reference_invalid"
+    retryable = False
+
+
 class AlreadyRunning(RuntimeError):
     """Another sync daemon holds this data directory's lock."""
 
@@ -139,7 +146,8 @@ class Daemon:
     def _load_status(self) -> dict[str, Any]:
         raw = self.store.get_meta(STATUS_KEY)
         base = {"pending": 0, "oldest_pending_at": None, "last_attempt": None, "last_success": None,
-                "last_error": None, "next_attempt_at": None, "dead_letters": 0, "reference_version": None}
+                "last_error": None, "next_attempt_at": None, "dead_letters": 0, "reference_version": None,
+                "reference_error": None}
         try:
             base.update(json.loads(raw) if raw else {})
         except ValueError:
@@ -250,12 +258,16 @@ class Daemon:
             self.apply_reference(self.store, doc)
         except Exception as exc:  # a delta on top of another version, or a bad document
             if doc.get("kind") != "delta":
-                raise SyncError(f"reference data refused: {exc}", "reference_invalid") from exc
+                raise ReferenceRefused(f"reference data refused: {exc}") from exc
             log.info("delta refused (%s); fetching a full snapshot", exc)
             doc, new_etag = self.client.get_reference(None, None)
-            self.apply_reference(self.store, doc)
+            try:
+                self.apply_reference(self.store, doc)
+            except Exception as exc2:  # the device keeps its current data; pushing goes on
+                raise ReferenceRefused(f"reference data refused: {exc2}") from exc2
         if new_etag:
             self.store.set_meta("reference_etag", new_etag)
+        self.status["reference_error"] = None
         return doc.get("version")
 
     # -- the loop --------------------------------------------------------------------------------
@@ -266,10 +278,20 @@ class Daemon:
         try:
             self.push()
             if not self.stop.is_set():
-                self.pull_reference()
+                try:
+                    self.pull_reference()
+                except ReferenceRefused as exc:  # HQ is reachable and took our events: not a sync failure
+                    log.error("%s", exc)
+                    self.status["reference_error"] = {"at": self._iso(), "code": exc.code,
+                                                      "message": str(exc)[:300]}
         except SyncError as exc:
             log.warning("sync failed: %s", exc)
             self.status["last_error"] = {"at": self._iso(), "code": exc.code, "message": str(exc)[:300]}
+            return False
+        except Exception as exc:  # a local fault (disk full, database locked...): report it, retry later
+            log.exception("sync cycle failed locally")
+            self.status["last_error"] = {"at": self._iso(), "code": "local_error",
+                                         "message": f"{type(exc).__name__}: {exc}"[:300]}
             return False
         self.status["last_success"] = self._iso()
         self.status["last_error"] = None

@@ -102,3 +102,22 @@ def test_enrolment_must_be_signed_by_the_registered_key(hq_server, tmp_path, fac
     r = requests.post(url + "/v1/enroll", data=body, headers=headers, timeout=5)
     assert r.status_code == 401 and r.json()["code"] == "bad_signature"
     assert client(dev, url).enroll(code, "kiosk")["facility_id"] == facility  # the code is still unused
+
+
+def test_refused_reference_is_reported_and_events_still_flow(hq_server, tmp_path, facility):
+    from sync.testing import enqueue, hq_events
+
+    db, url = hq_server.db, hq_server.url
+    kiosk = make_device(tmp_path / "k", db, url, facility_id=facility)
+    with Store(kiosk.db_path, kiosk.device.device_id) as store:
+        store.set_meta("reference_facility", "LPS-ELSEWHERE")  # data of another facility is loaded
+    enqueue(kiosk, 5)
+    d = Daemon(config_mod.load(kiosk.data_dir))
+    try:
+        assert d.run_once()  # HQ took the events: not a sync failure
+        assert d.status["pending"] == 0 and d.status["last_error"] is None
+        assert d.status["reference_error"]["code"] == "reference_invalid"
+        assert "LPS-ELSEWHERE" in d.status["reference_error"]["message"]
+    finally:
+        d.close()
+    assert len(hq_events(db, kiosk.device.device_id)) == 6
