@@ -159,6 +159,18 @@ def visit_register_cmd(data_dir, nik, name, phone, relationship, inmate, day, se
                "kind": v.kind, "ticket": v.ticket})
 
 
+@visit_group.command("purge")
+@data_dir_option
+def visit_purge_cmd(data_dir):
+    """Remove personal data older than limits.retention_days once HQ has it (the audit chain stays verifiable)."""
+    from kiosk.domain.retention import purge
+
+    cfg = load_config(data_dir)
+    with _store(cfg) as store:
+        result = purge(store, cfg)
+    echo_json(result.as_dict())
+
+
 @click.group("ticket")
 def ticket_group():
     """Signed visit tickets."""
