@@ -221,21 +221,22 @@ def create_app(db: Database) -> FastAPI:
                 f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errs[:5])) from None
         body.setdefault("device_time", None)
         body.setdefault("pending", None)
-        careful = False
+        careful = thorough = False
 
         def job(conn):
             device = auth.authenticate(conn, raw)
             if body["device_id"] != device.device_id:
                 raise APIError(403, protocol.E_DEVICE_MISMATCH,
                                f"device {device.device_id} may push only its own events")
-            return ingest.ingest(conn, device, body, careful=careful)
+            return ingest.ingest(conn, device, body, careful=careful, thorough=thorough)
 
         for attempt in range(5):
             try:
                 answer = await db.run_write_async(job)  # resolved only after the commit
                 return Response(pydantic_core.to_json(answer), media_type="application/json")
-            except IntegrityError:  # a concurrent copy of this batch committed first: answer from storage
+            except IntegrityError:  # a concurrent copy committed first, or an event id held by another device
                 log.info("ingest conflict for %s (attempt %d); retrying", body["device_id"], attempt + 1)
+                thorough = True
             except ingest.ProjectionCrashed as exc:
                 log.error("%s; retrying the batch with per-event savepoints", exc)
                 careful = True

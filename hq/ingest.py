@@ -16,7 +16,7 @@ import typing
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.engine import Connection
 
 from hq import projections, reference
@@ -127,9 +127,12 @@ def _parse_device_time(text: str | None, now: datetime) -> int:
 
 
 def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: bool = False,
-           now: datetime | None = None) -> dict[str, Any]:
+           thorough: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Store and project one batch inside ``conn``'s transaction; returns the response body.
 
+    What HQ already holds is read with one index range over the device's ``seq`` span. ``thorough`` also
+    looks every ``event_id`` up across all devices (the retry path after an ``IntegrityError``: an event id
+    stored for another device is answered ``event_id_conflict`` instead of failing the batch again).
     ``careful``: run each projection in a savepoint and dead-letter an event whose projection crashes
     (the retry path after :class:`ProjectionCrashed`; the fast path uses no savepoints).
     """
@@ -138,14 +141,20 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
     skew = _parse_device_time(batch.get("device_time"), now)
     items = sorted(batch["events"], key=lambda e: e["seq"])
     ids = [e["event_id"] for e in items]
-    seqs = [e["seq"] for e in items]
-    known = {r.event_id: r for r in conn.execute(
-        select(events.c.event_id, events.c.device_id, events.c.seq, events.c.status, events.c.code,
-               events.c.message).where(events.c.event_id.in_(ids)))} if ids else {}
-    taken_seqs = {r.seq: r.event_id for r in conn.execute(  # an index range, not a 500-value IN list
-        select(events.c.seq, events.c.event_id).where(
-            and_(events.c.device_id == device.device_id, events.c.seq.between(seqs[0], seqs[-1]))))
-        if r.seq in set(seqs)} if seqs else {}
+    id_set = set(ids)
+    seq_set = {e["seq"] for e in items}
+    known: dict[str, Any] = {}
+    taken_seqs: dict[int, str] = {}
+    if items:
+        for r in conn.execute(_STORED_IN_RANGE, {"d": device.device_id, "lo": items[0]["seq"],
+                                                 "hi": items[-1]["seq"]}):
+            if r.event_id in id_set:
+                known[r.event_id] = r
+            if r.seq in seq_set:
+                taken_seqs[r.seq] = r.event_id
+        if thorough:
+            for r in conn.execute(select(*_STORED_COLS).where(events.c.event_id.in_(ids))):
+                known[r.event_id] = r
 
     projs = projections.load_modules()
     ctx = projections.Context(conn, device.facility_id, device.device_id, now_s, today_wib(now).isoformat(),
@@ -195,6 +204,10 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
     return {"results": results, "high_water_seq": high, "server_time": now_s}
 
 
+_STORED_COLS = (events.c.event_id, events.c.device_id, events.c.seq, events.c.status, events.c.code,
+                events.c.message)
+_STORED_IN_RANGE = select(*_STORED_COLS).where(
+    events.c.device_id == bindparam("d"), events.c.seq.between(bindparam("lo"), bindparam("hi")))
 _EVENT_COLS = ("event_id", "device_id", "facility_id", "seq", "type", "payload", "created_at", "received_at",
                "skew_s", "status", "code", "message")
 _PG_COPY_EVENTS = f"COPY events ({', '.join(_EVENT_COLS)}) FROM STDIN"

@@ -56,3 +56,22 @@ def test_a_crashing_projection_dead_letters_only_its_event(sqlite_hq, tmp_path, 
     assert by_n[3]["status"] == "rejected" and by_n[3]["code"] == "internal_error"
     assert [by_n[n]["status"] for n in (0, 1, 2, 4, 5)] == ["accepted"] * 5
     assert len(hq_events(sqlite_hq.db, cfg.device.device_id)) == 7
+
+
+def test_an_event_id_held_by_another_device_is_refused_not_stored(hq_server, tmp_path):
+    a = make_device(tmp_path / "a", hq_server.db, hq_server.url)
+    b = make_device(tmp_path / "b", hq_server.db, hq_server.url)
+    enqueue(a, 2)
+    enqueue(b, 2)
+    with Store(a.db_path, a.device.device_id) as store:
+        batch_a = outbox.pending_batch(store.conn, 10)
+    with Store(b.db_path, b.device.device_id) as store:
+        batch_b = outbox.pending_batch(store.conn, 10)
+    HQClient(hq_server.url, a.device.device_id, identity.load(a.keys_dir)).post_events(batch_a)
+    batch_b[1] = {**batch_b[1], "event_id": batch_a[1]["event_id"]}  # a copied (or colliding) event id
+    answer = HQClient(hq_server.url, b.device.device_id, identity.load(b.keys_dir)).post_events(batch_b)
+    got = {r["seq"]: r for r in answer["results"]}
+    assert got[batch_b[1]["seq"]]["code"] == "event_id_conflict"
+    assert got[batch_b[0]["seq"]]["status"] == "accepted" and got[batch_b[2]["seq"]]["status"] == "accepted"
+    assert len(hq_events(hq_server.db, b.device.device_id)) == 2
+    assert len(hq_events(hq_server.db, a.device.device_id)) == 3
