@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -73,16 +74,18 @@ _own_keys: dict[str, tuple[int, str, object]] = {}  # keys dir -> (mtime of devi
 
 def _own_key(cfg):
     """(key id, public key) of this device, read once per key file (the gate judges its own kiosk's tickets)."""
-    pub = cfg.keys_dir / identity.PUBLIC_NAME
+    keys_dir = str(cfg.keys_dir)
+    pub = os.path.join(keys_dir, identity.PUBLIC_NAME)
     try:
-        mtime = pub.stat().st_mtime_ns
+        mtime = os.stat(pub).st_mtime_ns
     except OSError:
         return None
-    cached = _own_keys.get(str(cfg.keys_dir))
+    cached = _own_keys.get(keys_dir)
     if cached is None or cached[0] != mtime:
-        text = pub.read_text(encoding="ascii").strip()
+        with open(pub, encoding="ascii") as f:
+            text = f.read().strip()
         cached = (mtime, identity.key_id(identity.unb64u(text)), identity.public_from_b64(text))
-        _own_keys[str(cfg.keys_dir)] = cached
+        _own_keys[keys_dir] = cached
     return cached[1], cached[2]
 
 

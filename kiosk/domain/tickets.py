@@ -64,12 +64,12 @@ def b45decode(text: str) -> bytes:
     n = len(vals)
     if n % 3 == 1:
         raise TicketFormatError("Base45 text has an impossible length")
-    out = bytearray()
-    for i in range(0, n - n % 3, 3):
-        v = vals[i] + vals[i + 1] * 45 + vals[i + 2] * 2025
-        if v > 0xFFFF:
-            raise TicketFormatError("Base45 triple out of range")
-        out += v.to_bytes(2, "big")
+    full = n - n % 3
+    triples = zip(vals[0:full:3], vals[1:full:3], vals[2:full:3], strict=True)
+    words = [a + b * 45 + c * 2025 for a, b, c in triples]
+    if words and max(words) > 0xFFFF:
+        raise TicketFormatError("Base45 triple out of range")
+    out = bytearray(struct.pack(f">{len(words)}H", *words))
     if n % 3:
         v = vals[-2] + vals[-1] * 45
         if v > 0xFF:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 import qrcode
 import zxingcpp
 from hypothesis import given, settings
@@ -12,7 +13,17 @@ from hypothesis import strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 
 from kiosk import identity
-from kiosk.domain.tickets import MAX_LEN, PREFIX, Ticket, decode_ticket, encode_ticket, id_ref
+from kiosk.domain.tickets import (
+    MAX_LEN,
+    PREFIX,
+    Ticket,
+    TicketFormatError,
+    b45decode,
+    b45encode,
+    decode_ticket,
+    encode_ticket,
+    id_ref,
+)
 
 
 def key() -> identity.DeviceKey:
@@ -75,3 +86,21 @@ def test_qr_of_a_ticket_decodes_to_exactly_the_payload_at_version_8_or_lower(kio
         found = zxingcpp.read_barcodes(image)
         assert [r.text for r in found] == [payload]
         assert found[0].format == zxingcpp.BarcodeFormat.QRCode
+
+
+@pytest.mark.parametrize("raw, text", [(b"AB", "BB8"), (b"Hello!!", "%69 VD92EX0"), (b"base-45", "UJCLQE7W581"),
+                                       (b"ietf!", "QED8WEX0"), (b"", "")])
+def test_base45_rfc9285_examples(raw, text):
+    assert b45encode(raw) == text
+    assert b45decode(text) == raw
+
+
+@given(st.binary(max_size=300))
+def test_base45_round_trip(raw):
+    assert b45decode(b45encode(raw)) == raw
+
+
+@pytest.mark.parametrize("text", ["GGW", "GGWA", "A", "ab1", "AB\u00e9", "AB#"])
+def test_base45_refuses_what_it_cannot_be(text):
+    with pytest.raises(TicketFormatError):
+        b45decode(text)
