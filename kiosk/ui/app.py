@@ -78,6 +78,12 @@ class KioskApp(BaseApp):
 
     def scanned(self, text: str) -> None:
         """A booking QR scanned on the home or booking screen redeems the booking; elsewhere it is ignored."""
+        if text.startswith("LPV1|") and self.has_screen("pay_status") and self.panel is None and \
+                self.sm.current in (self.home, "pay_status"):  # a payment receipt: its status (kiosk.payments.ui)
+            self.idle.poke() if self.idle else None
+            self.go("pay_status")
+            self.screen("pay_status").scanned(text)
+            return
         if self.sm.current not in (self.home, "booking") or self.panel is not None:
             return
         self.idle.poke() if self.idle else None

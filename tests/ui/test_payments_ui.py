@@ -258,7 +258,7 @@ def test_food_order_paid_then_prepared(h, stack, run_lapas):
     app = h.app
     pf.order_to_qr(h, "BI.0004/2025", {0: 2, 2: 1}, shot=h.screenshot)
     qr = app.sm.get_screen("pay_qr")
-    ref = app.payment_form.reference
+    ref, verify_qr = app.payment_form.reference, app.payment_form.record.verify_qr
     assert qris.parse(qr.qr).amount == 2 * 25_000 + 18_000
     sim_pay(stack, decode_screen_qr(h.screenshot("order-qr")))
     h.wait(lambda: app.sm.current == "pay_done", timeout=20, what="the order to be paid")
@@ -274,3 +274,12 @@ def test_food_order_paid_then_prepared(h, stack, run_lapas):
     status = pf.check_receipt(h, ref, shot=h.screenshot)
     assert status.status_line.startswith("Sedang disiapkan kantin"), status.status_line
     assert status.verdict == "LUNAS"
+
+    h.tap(status.ids.again)  # the receipt's verification QR under the kiosk's scanner finds it too
+    app.reset_to_home()
+    app.scanned(verify_qr.replace(f"|{2 * 25_000 + 18_000}|", "|1000|"))  # altered: not looked up
+    h.settle()
+    assert app.sm.current == "pay_status" and not status.found and ref in status.help
+    app.scanned(verify_qr)
+    h.settle()
+    assert status.found and status.reference == ref and status.ids.code.value == ref

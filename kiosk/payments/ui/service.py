@@ -89,9 +89,11 @@ class PaymentService:
             return records.find_inmate(self.store.conn, reg_no)
 
     def quote(self, reg_no: str, amount: int) -> deposits.DepositQuote:
+        deposits.expire_overdue(self.store)  # an abandoned QR past its time no longer counts against the caps
         return deposits.quote_deposit(self.store, reg_no, amount)
 
     def price(self, reg_no: str, cart: dict[str, int]) -> orders.PricedCart:
+        orders.expire_overdue(self.store)
         return orders.price_cart(self.store, reg_no, cart)
 
     def create(self, kind: str, *, reg_no: str, nik: str, name: str, amount: int = 0,
@@ -134,6 +136,22 @@ class PaymentService:
             raise PaymentRefusal("not_found", reference=receipt_no.strip() or "-")
         rec = self.get(kind, ref)
         return Lookup(kind, rec)
+
+    def lookup_scanned(self, payload: str) -> Lookup:
+        """A scanned receipt QR: only a genuine one (signed by a trusted key, this facility) is looked up."""
+        from kiosk.payments import verify
+
+        with self.store.lock:
+            check, _status = verify.check_receipt(self.store.conn, payload, self.cfg.device.facility_id,
+                                                  own_key=self.key())
+        if not check.ok:
+            log.warning("scanned receipt refused: %s", check.code)
+            raise PaymentRefusal("not_found", reference=check.reference or "-")
+        found = self.lookup(check.reference)
+        total = found.record.amount if found.kind == "deposit" else found.record.total
+        if total != check.amount:  # signed for another amount than this kiosk recorded
+            raise PaymentRefusal("not_found", reference=check.reference)
+        return found
 
     def hq_status(self, reference_: str) -> dict | None:
         with self.store.lock:

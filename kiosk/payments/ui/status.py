@@ -61,6 +61,12 @@ class PayStatusScreen(PayStep):
         self.help = _("Searching...")
         self.app.run_job(lambda: self.svc.lookup(code), self._show, self._not_found)
 
+    def scanned(self, payload: str) -> None:
+        """A receipt's verification QR under the kiosk's scanner: genuine receipts of this kiosk are looked up."""
+        self.reset()
+        self.help = _("Searching...")
+        self.app.run_job(lambda: self.svc.lookup_scanned(payload), self._show, self._not_found)
+
     def _not_found(self, exc) -> None:
         self.found = False
         message, hint = explain(exc)
@@ -70,6 +76,7 @@ class PayStatusScreen(PayStep):
         self.found_record = found
         kind, rec = found.kind, found.record
         self.kind, self.reference = kind, rec.reference
+        self.ids.code.value = rec.reference
         self.found = True
         self.help = ""
         self.print_state = ""
