@@ -27,7 +27,7 @@ from kiosk.payments.demo import demo_sections
 from kiosk.payments.online import PaymentsClient, start_payment
 from kiosk.store import Store
 from sync.client import HQClient
-from sync.testing import make_device, open_db
+from sync.testing import make_device, open_db, pg_available, pg_url
 from tests.hq.conftest import ServerThread
 from tests.hq.test_openapi_fuzz import DeviceSigner
 from tests.payments.conftest import NIK, SCHEDULE, load_reference
@@ -38,10 +38,13 @@ INMATES = ("id,reg_no,name,block,room,code,visitable,status\n"
            "inm-1,BI.0001/2025,Budi Santoso,A,A-01,B,true,active\n"
            "inm-2,BI.0002/2025,Agus Wijaya,A,A-02,B,true,active\n")
 
-@pytest.fixture(scope="module")
-def hq(tmp_path_factory):
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hq(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
-    db = open_db(str(tmp / "hq.db"))
+    if request.param == "postgresql" and not pg_available():
+        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    db = open_db(str(tmp / "hq.db") if request.param == "sqlite" else pg_url("rpt"))
     srv = ServerThread(db)
     sim = GatewaySimulator(server_key=KEY, notify_url=f"{srv.url}/v1/payments/notify", notify_backoff_s=0.1).start()
     srv.server.config.app.state.payment_provider = MidtransGateway(sim.url, KEY)
@@ -61,7 +64,9 @@ def hq(tmp_path_factory):
     client.close()
     srv.stop()
     sim.stop()
+    db.drop_pg_schema()
     db.dispose()
+
 
 def _wait_status(db, ref, want, timeout=10):
     deadline = time.monotonic() + timeout
@@ -73,8 +78,10 @@ def _wait_status(db, ref, want, timeout=10):
         time.sleep(0.05)
     raise AssertionError(f"{ref} did not become {want}: {p}")
 
+
 def card(html: str, ident: str) -> str:
     return re.search(rf'id="{ident}"[^>]*>([^<]*)<', html).group(1)
+
 
 def test_daily_report_page_and_csv(hq):
     srv, sim, db, cfg, key, store, client = hq
@@ -128,6 +135,7 @@ def test_daily_report_page_and_csv(hq):
                         timeout=10).status_code == 422
     facility_page = requests.get(f"{srv.url}/dashboard/{FACILITY}", timeout=10).text
     assert f'href="/reports/{FACILITY}/payments"' in facility_page
+
 
 def test_payments_routes_never_answer_5xx(hq):
     srv, _sim, _db, cfg, key, _store, _client = hq
