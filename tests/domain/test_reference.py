@@ -166,7 +166,7 @@ def test_a_load_that_fails_inside_the_database_changes_nothing(kiosk):
 
 
 def test_demo_snapshots(tmp_path):
-    shipped = json.loads(asset("reference", "demo-reference.json").read_text(encoding="utf-8"))
+    shipped = json.loads(asset("reference", "demo.json").read_text(encoding="utf-8"))
     validate_reference(shipped)
     assert len(shipped["inmates"]) >= 300
     assert {i["code"] for i in shipped["inmates"]} == {"A", "B"}
