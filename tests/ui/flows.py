@@ -9,7 +9,7 @@ from kiosk.ui.harness import find_key, find_text, walk
 from tests.conftest import lapas
 
 
-def prepare_demo(data_dir: Path, *, all_day: bool = True) -> dict:
+def prepare_demo(data_dir: Path, *, all_day: bool = True, walk_in_quota: int | None = None) -> dict:
     """Fresh demo reference data (the visits core's generator) loaded into the device. ``all_day`` stretches the
     afternoon session to 23:59 so today always has an open session whatever time the tests run."""
     ref = data_dir / "reference.json"
@@ -19,6 +19,10 @@ def prepare_demo(data_dir: Path, *, all_day: bool = True) -> dict:
         doc["schedule"]["sessions"]["S"]["end"] = "23:59"
         for b in doc.get("pre_registrations", []):
             b["session"] = "S"
+        if walk_in_quota is not None:  # e.g. the benchmark's 100 registrations in one day
+            for slots in doc["schedule"]["weekdays"].values():
+                for slot in slots:
+                    slot["walk_in_quota"] = walk_in_quota
         ref.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     lapas("reference", "load", str(ref), "--data-dir", str(data_dir), check=True)
     return json.loads(ref.read_text(encoding="utf-8"))

@@ -322,11 +322,15 @@ class VisitSessionScreen(VisitStep):
         self.note = "" if items else _("No visiting sessions on this day. Choose another day.")
         for s in items:
             text = f"{s.label}  {s.start}-{s.end}"
-            if s.open and s.remaining is not None:
+            full = s.open and s.remaining is not None and s.remaining <= 0
+            if full:
+                text += "\n" + _("Full")
+            elif s.open and s.remaining is not None:
                 text += "\n" + _("{n} places left").format(n=s.remaining)
             elif not s.open:
                 text += "\n" + (translate(s.reason) if s.reason else _("Closed"))
-            b = DataButton(text=text, style="primary" if s.open else "secondary", disabled=not s.open)
+            usable = s.open and not full
+            b = DataButton(text=text, style="primary" if usable else "secondary", disabled=not usable)
             b.bind(on_release=lambda _b, sc=s: self.choose(day, sc))
             box.add_widget(b)
 
