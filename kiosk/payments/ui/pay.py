@@ -70,7 +70,7 @@ class PayConfirmScreen(PayStep):
         box.clear_widgets()
         for i, (label, value) in enumerate(self.summary):
             last = i == len(self.summary) - 1  # the amount to pay, large
-            box.add_widget(Text(text=label, bold=True, size_hint_x=None, width=theme.target * 5))
+            box.add_widget(Text(text=label, bold=True, size_hint_x=None, width=theme.target * 6))
             box.add_widget(DataText(text=value, bold=last, font_size=theme.font_title if last else theme.font_body))
 
     def pay(self) -> None:
