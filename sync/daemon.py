@@ -259,7 +259,7 @@ class Daemon:
         except Exception as exc:  # a delta on top of another version, or a bad document
             if doc.get("kind") != "delta":
                 raise ReferenceRefused(f"reference data refused: {exc}") from exc
-            log.info("delta refused (%s); fetching a full snapshot", exc)
+            log.info("delta refused (%s); fetching a full snapshot", str(exc))
             doc, new_etag = self.client.get_reference(None, None)
             try:
                 self.apply_reference(self.store, doc)
@@ -281,11 +281,11 @@ class Daemon:
                 try:
                     self.pull_reference()
                 except ReferenceRefused as exc:  # HQ is reachable and took our events: not a sync failure
-                    log.error("%s", exc)
+                    log.error("%s", str(exc))
                     self.status["reference_error"] = {"at": self._iso(), "code": exc.code,
                                                       "message": str(exc)[:300]}
         except SyncError as exc:
-            log.warning("sync failed: %s", exc)
+            log.warning("sync failed: %s", str(exc))  # a string: a kept log record must not pin the traceback
             self.status["last_error"] = {"at": self._iso(), "code": exc.code, "message": str(exc)[:300]}
             return False
         except Exception as exc:  # a local fault (disk full, database locked...): report it, retry later
