@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hq.db import open_db  # noqa: E402
 from hq.schema import events  # noqa: E402
-from kiosk.store import Store, outbox  # noqa: E402
 from kiosk.ids import iso  # noqa: E402
+from kiosk.store import Store, outbox  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.client import HQClient, encode_batch  # noqa: E402
 from sync.testing import HQProcess, enqueue, make_device, pg_available, pg_url  # noqa: E402
