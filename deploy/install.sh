@@ -13,8 +13,10 @@ id lapas >/dev/null 2>&1 || useradd --system --home /var/lib/lapas --create-home
 
 mkdir -p "$PREFIX"
 cp -a "$SRC"/. "$PREFIX"/
+rm -rf "$PREFIX/.venv" "$PREFIX/demo-data"
 python3 -m venv "$PREFIX/.venv"
-"$PREFIX/.venv/bin/pip" install --quiet "$PREFIX"
+# editable: the code finds assets/ (fonts, translations, images) next to the packages in $PREFIX
+"$PREFIX/.venv/bin/pip" install --quiet -e "$PREFIX"
 
 case "$ROLE" in
   kiosk|guard)
