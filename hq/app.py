@@ -7,7 +7,6 @@ Handlers are plain ``def`` (FastAPI runs them in its thread pool) because SQLAlc
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import time
@@ -26,6 +25,7 @@ from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, error_response, get_db, raw_request
 from hq.schema import devices
 from kiosk.ids import now_iso, today_wib
+from kiosk.plugins import optional_modules
 from sync import protocol
 from sync.protocol import AuthError
 
@@ -259,13 +259,7 @@ def create_app(db: Database) -> FastAPI:
             doc = reference.build(conn, device.facility_id, since)
         return _json(doc, etag)
 
-    for name in ROUTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue
-            raise
+    for module in optional_modules(ROUTER_MODULES):
         app.include_router(module.router)
 
     app.add_middleware(BodyLimit, limit=protocol.MAX_BODY_BYTES + 64 * 1024)

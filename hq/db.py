@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import queue
 import re
 import threading
@@ -25,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from hq import schema
 from kiosk.ids import now_iso
+from kiosk.plugins import optional_modules
 
 DEFAULT_DB = "hq.db"
 T = TypeVar("T")
@@ -184,13 +184,7 @@ class Database:
 def all_migrations():
     """Every registered migration as (name, fn), in apply order."""
     out = []
-    for mod in schema.SCHEMA_MODULES:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name and (mod == exc.name or mod.startswith(exc.name + ".")):
-                continue
-            raise
+    for module in optional_modules(schema.SCHEMA_MODULES):
         out.extend(getattr(module, "MIGRATIONS", []))
     names = [n for n, _ in out]
     if len(names) != len(set(names)):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from kiosk.plugins import optional_modules
 
 # Modules exposing ``register(group)``; a module missing from this build is skipped.
 COMMAND_MODULES = [
@@ -26,13 +26,7 @@ def main() -> None:
 
 
 def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue
-            raise
+    for module in optional_modules(COMMAND_MODULES):
         module.register(main)
 
 

@@ -9,7 +9,6 @@ transaction.
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from kiosk.domain.rules import Refusal
 from kiosk.i18n import N_
 from kiosk.identity import key_id, unb64u
 from kiosk.ids import iso, parse_iso, utcnow
+from kiosk.plugins import optional_modules
 
 FORMAT = "lapas-reference/1"
 CORE_REQUIRED = ("facility", "inmates", "schedule", "limits")
@@ -41,14 +41,7 @@ class ReferenceError(ValueError):
 
 
 def _ext_modules():
-    mods = []
-    for name in EXTENSIONS:
-        try:
-            mods.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if not (exc.name and name.startswith(exc.name)):
-                raise
-    return mods
+    return optional_modules(EXTENSIONS)
 
 
 # --- validation -----------------------------------------------------------------------------------------

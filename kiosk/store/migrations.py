@@ -7,10 +7,10 @@ migrations across all sets; version *k* means "the first *k* migrations of :func
 
 from __future__ import annotations
 
-import importlib
-
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
+
+from kiosk.plugins import optional_modules
 
 # Module paths exposing ``migrations: Migrations``. Order matters: later sets may use earlier tables.
 SET_MODULES = [
@@ -22,16 +22,7 @@ SET_MODULES = [
 
 
 def sets() -> list[Migrations]:
-    out = []
-    for mod in SET_MODULES:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name and (mod == exc.name or mod.startswith(exc.name + ".")):  # not in this build
-                continue
-            raise
-        out.append(module.migrations)
-    return out
+    return [module.migrations for module in optional_modules(SET_MODULES)]
 
 
 def all_migrations() -> list[tuple[Migrations, str]]:
