@@ -24,8 +24,9 @@ def start(width: int = 1280, height: int = 800) -> subprocess.Popen | None:
         raise RuntimeError("no DISPLAY and Xvfb is not installed (apt-get install xvfb)")
     for _attempt in range(5):
         n = _free_display()
+        log = open(os.environ["LAPAS_XVFB_LOG"], "ab") if os.environ.get("LAPAS_XVFB_LOG") else subprocess.DEVNULL
         proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
-                                 "-noreset"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "-noreset", "-terminate"], stdout=log, stderr=log)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if Path(f"/tmp/.X11-unix/X{n}").exists():

@@ -33,8 +33,14 @@ def demo_nik(i: int) -> str:
     return f"35071255089{(i + 1) % 100000:05d}"[:16] if i >= 10000 else f"350712550890{i + 1:04d}"
 
 
-def visitable_inmates(doc: dict) -> list[dict]:
-    return [m for m in doc.get("inmates", []) if m.get("visitable", True) and m.get("status", "active") == "active"]
+def visitable_inmates(doc: dict, session: str = "S") -> list[dict]:
+    """Inmates who may be visited today in ``session`` (visitable, active, their code allowed today)."""
+    from kiosk.ids import today_wib
+
+    slots = doc["schedule"]["weekdays"].get(str(today_wib().isoweekday()), [])
+    codes = {c for slot in slots if slot["session"] == session for c in slot.get("inmate_codes", [])}
+    return [m for m in doc.get("inmates", []) if m.get("visitable", True) and m.get("status", "active") == "active"
+            and (not codes or m.get("code") in codes)]
 
 
 def tile(h, key: str):

@@ -67,3 +67,32 @@ def test_valid_forged_and_replayed_tickets_and_room_count(start_app, kiosk_dir):
         h.screenshot("guard-forged")
     finally:
         sim.terminate()
+
+
+def test_ticket_from_yesterday_is_refused_with_its_reason(start_app, kiosk_dir):
+    """A ticket issued for yesterday (made through the visits core with yesterday's clock) is shown red."""
+    from datetime import datetime, timedelta
+
+    from kiosk import config, identity
+    from kiosk.domain.visits import VisitRequest, register_visit
+    from kiosk.ids import WIB, today_wib
+    from kiosk.store import Store
+    from kiosk.ui.guard.app import GuardApp
+    from tests.ui.flows import demo_nik, visitable_inmates
+
+    doc = prepare_demo(kiosk_dir)
+    cfg = config.load(kiosk_dir)
+    yesterday = today_wib() - timedelta(days=1)
+    then = datetime(yesterday.year, yesterday.month, yesterday.day, 13, 30, tzinfo=WIB)
+    with Store(cfg.db_path, cfg.device.device_id) as store:
+        visit = register_visit(store, cfg, identity.load(cfg.keys_dir), VisitRequest(
+            visitor_nik=demo_nik(7), visitor_name="BUDI SANTOSO", visitor_phone="081234567899",
+            relationship="sibling", inmate_query=visitable_inmates(doc)[7]["reg_no"], visit_date=yesterday,
+            session="S"), now=then)
+    h = start_app(kiosk_dir, cls=GuardApp)
+    h.app.scanned(visit.ticket)
+    h.settle()
+    scr = h.app.sm.get_screen("verdict")
+    assert scr.verdict in ("EXPIRED", "WRONG_DAY"), scr.verdict
+    assert not scr.can_check_in and scr.reason
+    h.screenshot("guard-expired")
