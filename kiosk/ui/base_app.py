@@ -76,8 +76,7 @@ class BaseApp(App):
         self.sm = root.ids.sm
         self.sm.transition = NoTransition()
         self.add_screens(self.sm)
-        for screen in maintenance.screens():
-            self.sm.add_widget(screen)
+        self.lazy.update(maintenance.screen_factories())
         self.sm.current = self.home
         self.sm.current_screen.refresh()  # now that every screen exists (home's tiles depend on them)
         self.sm.bind(current=self._screen_changed)

@@ -26,8 +26,10 @@ def load_kv() -> None:
         _loaded = True
 
 
-def screens() -> list[KioskScreen]:
-    return [MaintenancePinScreen(name="maintenance_pin"), MaintenanceScreen(name="maintenance")]
+def screen_factories() -> dict:
+    """Built on first use (the emblem gesture) or in the background after start."""
+    return {"maintenance_pin": lambda: MaintenancePinScreen(name="maintenance_pin"),
+            "maintenance": lambda: MaintenanceScreen(name="maintenance")}
 
 
 PRINTER_STATES = {
