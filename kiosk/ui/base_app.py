@@ -87,7 +87,8 @@ class BaseApp(App):
         return root
 
     def on_start(self) -> None:
-        self._events.append(Clock.schedule_interval(self._prebuild_one, 0.05))
+        self._events.append(Clock.schedule_once(
+            lambda _dt: self._events.append(Clock.schedule_interval(self._prebuild_one, 0.05)), 1.0))
         self.idle = IdleWatcher(Window, self.cfg.ui.idle_timeout_s, self.cfg.ui.idle_countdown_s,
                                 active=self.idle_active, on_reset=self.reset_to_home)
         Clock.schedule_once(lambda _dt: self.speak_instruction(), 0)

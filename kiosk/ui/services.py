@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk import doctor
 from kiosk.config import Config
 from kiosk.ids import fmt_wib, parse_iso, utcnow
-from kiosk.store import Store, outbox
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,20 @@ class Services:
 
     def __init__(self, cfg: Config, store: Store | None = None):
         self.cfg = cfg
-        self.store = store or Store(cfg.db_path, cfg.device.device_id)
+        self._store = store
+        self._store_lock = threading.Lock()
         self._printer = None
+
+    @property
+    def store(self):
+        """The device database, opened (and migrated) on first use, on a worker lane, not at start-up."""
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from kiosk.store import Store
+
+                    self._store = Store(self.cfg.db_path, self.cfg.device.device_id)
+        return self._store
 
     # -- status -----------------------------------------------------------------------------------
 
@@ -76,12 +90,16 @@ class Services:
                 stale = (utcnow() - dt).total_seconds() > self.cfg.limits.reference_max_age_h * 3600
             except ValueError:
                 text = ""
+        from kiosk.store import outbox
+
         st = outbox.stats(self.store.conn)
         return StatusSnapshot(connection_state(sync, self.cfg.sync.interval_s), text, stale,
                               st["pending"], st["oldest_pending_at"])
 
     def health(self) -> dict[str, Any]:
         """Everything maintenance mode shows: doctor's report plus the printer's own status."""
+        from kiosk import doctor
+
         report = doctor.report(self.cfg, check_hq=True)
         report["printer_status"] = self.printer_status()
         return report
@@ -154,6 +172,8 @@ class Services:
         counts = PrintLog(self.store).counts()
         data.prints_count = counts["prints"]
         data.reprints_count = counts["reprints"]
+        from kiosk.store import outbox
+
         data.outbox_pending = outbox.stats(self.store.conn)["pending"]
         return data
 
@@ -176,7 +196,8 @@ class Services:
         return self.store.get_meta("facility_name") or self.cfg.device.facility_id
 
     def close(self) -> None:
-        try:
-            self.store.close()
-        except Exception:  # already closed
-            pass
+        if self._store is not None:
+            try:
+                self._store.close()
+            except Exception:  # already closed
+                pass

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kiosk import identity
 from kiosk.ui.visit_form import VisitForm
 
 
@@ -22,11 +21,12 @@ def _domain(name: str):
 
 def available() -> bool:
     """True when the visits core is built (the registration tiles and screens depend on it)."""
-    try:
-        visits = _domain("visits")
+    import importlib.util
+
+    try:  # found without importing it: the domain (and its crypto) loads on a worker lane on first use
+        return importlib.util.find_spec("kiosk.domain.visits") is not None
     except ImportError:
         return False
-    return all(hasattr(visits, n) for n in ("register_visit", "redeem_booking", "available_sessions"))
 
 
 def refusal_class():
@@ -109,11 +109,15 @@ def _request(form: VisitForm):
 
 
 def register(services, form: VisitForm):
+    from kiosk import identity
+
     key = identity.load(services.cfg.keys_dir)
     return _domain("visits").register_visit(services.store, services.cfg, key, _request(form))
 
 
 def redeem(services, booking_code: str):
+    from kiosk import identity
+
     key = identity.load(services.cfg.keys_dir)
     return _domain("visits").redeem_booking(services.store, services.cfg, key, booking_code.strip().upper())
 

@@ -58,8 +58,8 @@ class VerdictScreen(KioskScreen):
             rows.append((_("Inmate"), f["inmate"]))
         if f["followers"]:
             rows.append((_("Followers"), ", ".join(f["followers"])))
-        if f["session"] or f["queue_no"]:
-            rows.append((_("Session"), "  ".join(x for x in (f["session"], f["queue_no"]) if x)))
+        if f["queue_no"]:
+            rows.append((_("Queue number"), f["queue_no"]))
         self.details = rows
         self.can_check_in = self.verdict == "VALID" and bool(self.visit_id)
         self.can_check_out = self.verdict == "ALREADY_INSIDE" and bool(self.visit_id)
@@ -73,8 +73,9 @@ class VerdictScreen(KioskScreen):
             return
         box.clear_widgets()
         for label, value in self.details:
-            box.add_widget(Text(text=label, bold=True, color=(1, 1, 1, 1)))
-            box.add_widget(DataText(text=value, color=(1, 1, 1, 1)))
+            for w in (Text(text=label, bold=True), DataText(text=value)):
+                w.color = (1, 1, 1, 1)  # after the class rule: white on the green/red verdict
+                box.add_widget(w)
 
 
 class ManualEntryScreen(KioskScreen):
