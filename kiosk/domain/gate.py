@@ -50,6 +50,7 @@ class Verdict:
     visit_id: str = ""
     visit_date: str = ""
     session: str = ""
+    session_label: str = ""  # e.g. "Pagi 08:00-11:00" from the schedule
     queue_no: str = ""
     people: int = 0
     inmate_id: str = ""
@@ -127,10 +128,17 @@ def _inmate_by_ref(conn, t):
     return inmate_by_id(conn, found) if found else None
 
 
+def _session_label(conn, code: str) -> str:
+    row = conn.execute("SELECT body FROM ref_sections WHERE name = 'schedule'").fetchone()
+    s = json.loads(row[0]).get("sessions", {}).get(code) if row else None
+    return f"{s['label']} {s['start']}-{s['end']}" if s else ""
+
+
 def _details(conn, d: Decoded) -> dict:
     t = d.ticket
     out = {"visit_id": t.visit_id, "visit_date": t.visit_date.isoformat(), "session": t.session,
            "queue_no": t.queue_no, "people": t.people, "inmate_id": t.inmate_id, "provisional": t.provisional}
+    out["session_label"] = _session_label(conn, t.session)
     inmate = inmate_by_id(conn, t.inmate_id) if not t.inmate_id.startswith("#") else _inmate_by_ref(conn, t)
     if inmate:
         out.update(inmate_id=inmate.id, inmate_name=inmate.name, inmate_reg_no=inmate.reg_no)

@@ -306,7 +306,8 @@ def apply_reference(store, doc: dict, facility_id: str | None = None) -> int:
             mod.apply_payment_sections(tx.conn, doc, doc["version"])
         for key, value in (("reference_version", str(doc["version"])), ("reference_as_of", doc["as_of"]),
                            ("reference_facility", doc["facility_id"]),
-                           ("reference_loaded_at", iso(utcnow()))):
+                           ("reference_loaded_at", iso(utcnow())),
+                           *((("facility_name", doc["facility"]["name"]),) if doc.get("facility") else ())):
             tx.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        (key, value))
     return doc["version"]

@@ -219,6 +219,7 @@ class BaseApp(App):
                      lane="probe")
 
     def _status_done(self, snap) -> None:
+        self.facility_name = snap.facility_name or self.cfg.device.facility_id
         self.status_strip.connection = snap.connection
         self.status_strip.data_as_of = snap.data_as_of
         self.status_strip.stale = "yes" if snap.stale else "no"

@@ -29,6 +29,7 @@ class StatusSnapshot:
     stale: bool
     pending: int
     oldest_pending_at: str | None
+    facility_name: str = ""
 
 
 def connection_state(sync: dict[str, Any], interval_s: float, now: datetime | None = None) -> str:
@@ -94,7 +95,7 @@ class Services:
 
         st = outbox.stats(self.store.conn)
         return StatusSnapshot(connection_state(sync, self.cfg.sync.interval_s), text, stale,
-                              st["pending"], st["oldest_pending_at"])
+                              st["pending"], st["oldest_pending_at"], self.facility_name())
 
     def health(self) -> dict[str, Any]:
         """Everything maintenance mode shows: doctor's report plus the printer's own status."""

@@ -6,7 +6,6 @@ domain's answers (visits, sessions, refusals) into what the screens show. Blocki
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from dataclasses import dataclass
 from datetime import date
@@ -45,12 +44,10 @@ class SessionChoice:
 
 
 def nik_problem(nik: str) -> Any:
-    """None when the NIK is structurally valid, else the domain's Refusal/ValueError explaining which part."""
-    nikmod = _domain("nik")
-    fn = getattr(nikmod, "validate_nik", None) or getattr(nikmod, "parse_nik", None) or nikmod.validate
+    """None when the NIK is structurally valid, else the domain's Refusal saying which part is wrong."""
     try:
-        fn(nik)
-    except Exception as exc:  # Refusal (code invalid_nik) or ValueError with a message
+        _domain("nik").validate_nik(nik)
+    except _domain("rules").Refusal as exc:
         return exc
     return None
 
@@ -61,51 +58,27 @@ def normalise_phone(text: str) -> str:
 
 
 def find_inmate(store, query: str):
-    ref = _domain("reference")
-    fn = getattr(ref, "find_inmate", None) or ref.lookup_inmate
-    return fn(store, query)
-
-
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
+    """The inmate by registration number or exact name; raises Refusal ``inmate_not_found``/``inmate_ambiguous``."""
+    return _domain("reference").find_inmate(store, query)
 
 
 def sessions(store, day: date) -> list[SessionChoice]:
-    out = []
-    for s in _domain("visits").available_sessions(store, day):
-        out.append(SessionChoice(
-            code=_get(s, "session", "code"), label=_get(s, "label", default=""),
-            start=_get(s, "start", default=""), end=_get(s, "end", default=""),
-            remaining=_get(s, "walk_in_remaining", "remaining_walk_in", "remaining"),
-            open=bool(_get(s, "open", "is_open", default=True)), reason=_get(s, "reason", default="") or ""))
-    return out
+    return [SessionChoice(code=s.session, label=s.label, start=s.start, end=s.end, remaining=s.walk_in_remaining,
+                          open=s.open, reason=s.reason)
+            for s in _domain("visits").available_sessions(store, day)]
 
 
 def inmate_text(inmate: Any) -> tuple[str, str, str]:
     """(name, registration number, block/room) of an inmate record."""
-    block = " / ".join(str(x) for x in (_get(inmate, "block"), _get(inmate, "room")) if x)
-    return _get(inmate, "name", default=""), _get(inmate, "reg_no", default=""), block
+    block = " / ".join(str(x) for x in (inmate.block, inmate.room) if x)
+    return inmate.name, inmate.reg_no, block
 
 
 def _request(form: VisitForm):
-    visits = _domain("visits")
-    cls = next(getattr(visits, n) for n in ("RegistrationRequest", "VisitRequest", "RegisterRequest")
-               if hasattr(visits, n))
-    values = {
-        "nik": form.nik, "visitor_nik": form.nik, "name": form.name, "visitor_name": form.name,
-        "phone": form.phone, "visitor_phone": form.phone, "relationship": form.relationship,
-        "followers": [f.as_request() for f in form.followers],
-        "inmate_reg_no": _get(form.inmate, "reg_no"), "inmate_id": _get(form.inmate, "id", "inmate_id"),
-        "inmate_query": form.inmate_query, "date": form.visit_date, "visit_date": form.visit_date,
-        "session": form.session,
-    }
-    names = {f.name for f in dataclasses.fields(cls)}
-    return cls(**{k: v for k, v in values.items() if k in names})
+    return _domain("visits").VisitRequest(
+        visitor_nik=form.nik, visitor_name=form.name, visitor_phone=form.phone, relationship=form.relationship,
+        inmate_query=form.inmate.reg_no if form.inmate is not None else form.inmate_query,
+        visit_date=form.visit_date, session=form.session, followers=[f.as_request() for f in form.followers])
 
 
 def register(services, form: VisitForm):
@@ -124,13 +97,7 @@ def redeem(services, booking_code: str):
 
 def ticket_data(visit: Any):
     """What the printer's ticket layout needs, from the domain's Visit."""
-    from hardware.layouts import TicketData
-
-    to_ticket = getattr(visit, "ticket_data", None)
-    if callable(to_ticket):
-        return to_ticket()
-    names = {f.name for f in dataclasses.fields(TicketData)}
-    return TicketData(**{n: getattr(visit, n) for n in names if hasattr(visit, n)})
+    return visit.ticket_data()
 
 
 def week_schedule(store, start: date, days: int = 7) -> list[tuple[date, list[SessionChoice]]]:
@@ -141,9 +108,4 @@ def week_schedule(store, start: date, days: int = 7) -> list[tuple[date, list[Se
 
 
 def limits(store) -> dict[str, Any]:
-    ref = _domain("reference")
-    fn = getattr(ref, "limits", None) or getattr(ref, "get_limits", None)
-    if fn is None:
-        return {}
-    value = fn(store)
-    return value if isinstance(value, dict) else dataclasses.asdict(value)
+    return _domain("reference").limits(store)

@@ -96,3 +96,44 @@ def test_ticket_from_yesterday_is_refused_with_its_reason(start_app, kiosk_dir):
     assert scr.verdict in ("EXPIRED", "WRONG_DAY"), scr.verdict
     assert not scr.can_check_in and scr.reason
     h.screenshot("guard-expired")
+
+
+def test_manual_entry_of_a_damaged_ticket_by_queue_number(start_app, kiosk_dir):
+    """A guard types the queue number of a ticket whose QR will not scan and gets the same verdict screen."""
+    from kiosk.ui.guard.app import GuardApp
+    from kiosk.ui.harness import find_key
+
+    doc = prepare_demo(kiosk_dir)
+    kiosk = start_app(kiosk_dir)
+    queue_no, _ticket = register_once(kiosk, 1, doc=doc, followers=1)
+    kiosk.stop()
+
+    h = start_app(kiosk_dir, cls=GuardApp)
+    h.settle()
+    h.tap(find_text(h.app.root, "Ketik nomor tiket", exact=True))
+    manual = h.app.sm.get_screen("manual")
+    h.type(manual.ids.keyboard, "P-999")
+    h.tap(find_key(manual.ids.keyboard, "enter"), count=False)
+    h.settle()
+    assert h.app.panel is not None and "P-999" in h.app.panel.message, h.app.panel and h.app.panel.message
+    h.screenshot("guard-manual-not-found")
+    h.app.panel.dismiss(animation=False)
+    h.settle()
+
+    manual.reset()
+    h.type(manual.ids.keyboard, queue_no.replace("-", "").lower())  # typed loosely: s017
+    h.screenshot("guard-manual-typed")
+    h.tap(find_key(manual.ids.keyboard, "enter"), count=False)
+    h.wait(lambda: h.app.sm.current == "verdict", timeout=10, what="the verdict for the typed number")
+    h.settle()
+    scr = h.app.sm.get_screen("verdict")
+    assert scr.verdict == "VALID" and scr.headline == "SAH"
+    shown = dict(scr.details)
+    assert shown["Nomor antrean"].startswith(queue_no) and "2 orang" in shown["Nomor antrean"], shown
+    assert shown["Pengikut"] == "ANAK A"
+    label = doc["schedule"]["sessions"][queue_no[0]]["label"]
+    assert shown["Sesi"].startswith(label), shown
+    h.screenshot("guard-manual-valid")
+    h.tap(scr.ids.check_in)
+    h.settle()
+    assert scr.done_text == "Sudah masuk."

@@ -14,20 +14,12 @@ def _gate():
 
 
 def available() -> bool:
+    """True when the visits core is installed (the guard station needs its gate)."""
     try:
-        gate = _gate()
+        _gate()
     except ImportError:
         return False
-    return all(hasattr(gate, n) for n in ("judge", "check_in", "check_out", "inside_count"))
-
-
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for n in names:
-        if isinstance(obj, dict) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
+    return True
 
 
 @dataclass
@@ -38,21 +30,24 @@ class Inside:
 
 
 def judge(services, payload: str):
+    """The verdict on a scanned ticket payload."""
     return _gate().judge(services.store, services.cfg, payload)
 
 
 def lookup(services, text: str):
-    """Manual entry when a QR is damaged: a queue number (P-017) or the start of a visit id."""
+    """Manual entry when a QR is damaged: a queue number (P-017) or part of a visit id.
+
+    Returns ``(payload, verdict)`` like a scan; raises the domain's Refusal ``ticket_not_found``."""
     gate = _gate()
-    fn = getattr(gate, "lookup", None) or getattr(gate, "find_visit", None) or gate.judge_manual
-    return fn(services.store, services.cfg, text.strip().upper() if "-" in text and len(text) < 8 else text.strip())
+    payload = gate.lookup(services.store, services.cfg, text)
+    return payload, gate.judge(services.store, services.cfg, payload)
 
 
-def check_in(services, visit_id: str):
-    return _gate().check_in(services.store, services.cfg, visit_id)
+def check_in(services, payload: str):
+    return _gate().check_in(services.store, services.cfg, payload)
 
 
-def check_out(services, visit_id: str):
+def check_out(services, visit_id: str) -> int:
     return _gate().check_out(services.store, services.cfg, visit_id)
 
 
@@ -61,21 +56,16 @@ def inside(services) -> Inside:
     return Inside(occ.count, occ.capacity, occ.over)
 
 
-def next_queue(services):
-    """The next queue number to call (and record the call as a QueueCalled event), or None."""
-    gate = _gate()
-    fn = getattr(gate, "call_next", None) or importlib.import_module("kiosk.domain.queue").call_next
-    return fn(services.store, services.cfg)
+def next_queue(services) -> str | None:
+    """The next queue number to call (recorded as a QueueCalled event), or None when nobody waits."""
+    return importlib.import_module("kiosk.domain.queue").call_next(services.store, services.cfg)
 
 
 def verdict_fields(v) -> dict[str, Any]:
-    followers = _get(v, "followers", default=[]) or []
-    names = [f if isinstance(f, str) else _get(f, "name", default="") for f in followers]
+    """What the verdict screen shows, from the gate's Verdict."""
+    session = f"{v.session_label} ({v.session})" if v.session_label else v.session
     return {
-        "verdict": str(_get(v, "verdict", default="")), "reason": _get(v, "reason", "code", default=""),
-        "message": _get(v, "message", default=""), "params": _get(v, "params", default={}) or {},
-        "visit_id": _get(v, "visit_id", default=""), "visitor": _get(v, "visitor_name", default=""),
-        "nik": _get(v, "nik_masked", default=""), "inmate": _get(v, "inmate_name", "inmate", default=""),
-        "followers": [n for n in names if n], "session": _get(v, "session_label", "session", default=""),
-        "queue_no": _get(v, "queue_no", default=""), "people": _get(v, "people", default=0),
+        "verdict": v.verdict, "reason": v.reason, "message": v.message, "params": v.detail.get("params", {}),
+        "visit_id": v.visit_id, "visitor": v.visitor_name, "nik": v.nik_masked, "inmate": v.inmate_name,
+        "followers": [n for n in v.followers if n], "session": session, "queue_no": v.queue_no, "people": v.people,
     }

@@ -58,8 +58,11 @@ class VerdictScreen(KioskScreen):
             rows.append((_("Inmate"), f["inmate"]))
         if f["followers"]:
             rows.append((_("Followers"), ", ".join(f["followers"])))
+        if f["session"]:
+            rows.append((_("Session"), f["session"]))
         if f["queue_no"]:
-            rows.append((_("Queue number"), f["queue_no"]))
+            people = _("{n} people").format(n=f["people"]) if f["people"] else ""
+            rows.append((_("Queue number"), f"{f['queue_no']}  {people}".strip()))
         self.details = rows
         self.can_check_in = self.verdict == "VALID" and bool(self.visit_id)
         self.can_check_out = self.verdict == "ALREADY_INSIDE" and bool(self.visit_id)
