@@ -89,16 +89,14 @@ class ReceiptCheckScreen(KioskScreen):
         self.details = rows
 
     def on_details(self, *_a) -> None:
-        from kiosk.ui.widgets.base import DataText, Text
+        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("details_box")
         if box is None:
             return
         box.clear_widgets()
         for label, value in self.details:
-            for w in (Text(text=label, bold=True), DataText(text=value)):
-                w.color = (1, 1, 1, 1)  # after the class rule (which sets the theme's text colour)
-                box.add_widget(w)
+            add_detail_row(box, label, value, color=(1, 1, 1, 1))
 
 
 def check_receipt_scan(app, payload: str) -> None:

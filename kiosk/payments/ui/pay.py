@@ -62,7 +62,7 @@ class PayConfirmScreen(PayStep):
 
     def on_summary(self, *_a) -> None:
         from kiosk.ui.theme import theme
-        from kiosk.ui.widgets.base import DataText, Text
+        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("summary_box")
         if box is None:
@@ -70,8 +70,8 @@ class PayConfirmScreen(PayStep):
         box.clear_widgets()
         for i, (label, value) in enumerate(self.summary):
             last = i == len(self.summary) - 1  # the amount to pay, large
-            box.add_widget(Text(text=label, bold=True, size_hint_x=None, width=theme.target * 6))
-            box.add_widget(DataText(text=value, bold=last, font_size=theme.font_title if last else theme.font_body))
+            add_detail_row(box, label, value, label_kw={"size_hint_x": None, "width": theme.target * 6},
+                           value_kw={"bold": last, "font_size": theme.font_title if last else theme.font_body})
 
     def pay(self) -> None:
         if self.busy or self.form.quote is None:

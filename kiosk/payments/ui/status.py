@@ -94,15 +94,15 @@ class PayStatusScreen(PayStep):
 
     def on_rows(self, *_a) -> None:
         from kiosk.ui.theme import theme
-        from kiosk.ui.widgets.base import DataText, Text
+        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("rows_box")
         if box is None:
             return
         box.clear_widgets()
         for label, value in self.rows:
-            box.add_widget(Text(text=label, bold=True, font_size=theme.font_small))
-            box.add_widget(DataText(text=value, font_size=theme.font_small))
+            add_detail_row(box, label, value, label_kw={"font_size": theme.font_small},
+                           value_kw={"font_size": theme.font_small})
 
     def again(self) -> None:
         self.reset()

@@ -69,16 +69,14 @@ class VerdictScreen(KioskScreen):
         self.instruction = HEADLINES.get(self.verdict, "")
 
     def on_details(self, *_a) -> None:
-        from kiosk.ui.widgets.base import DataText, Text
+        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("details_box")
         if box is None:
             return
         box.clear_widgets()
         for label, value in self.details:
-            for w in (Text(text=label, bold=True), DataText(text=value)):
-                w.color = (1, 1, 1, 1)  # after the class rule: white on the green/red verdict
-                box.add_widget(w)
+            add_detail_row(box, label, value, color=(1, 1, 1, 1))  # white on the green/red verdict
 
 
 class ManualEntryScreen(KioskScreen):

@@ -364,15 +364,14 @@ class VisitConfirmScreen(VisitStep):
         ]
 
     def on_summary(self, *_a) -> None:
-        from kiosk.ui.widgets.base import DataText, Text
+        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("summary_box")
         if box is None:
             return
         box.clear_widgets()
         for label, value in self.summary:
-            box.add_widget(Text(text=label, bold=True))
-            box.add_widget(DataText(text=value))
+            add_detail_row(box, label, value)
 
     def submit(self) -> None:
         self.ids.print_button.disabled = True

@@ -65,3 +65,29 @@ class Field(ButtonBehavior, BoxLayout):
 
     def backspace(self) -> None:
         self.value = self.value[:-1]
+
+
+def add_detail_row(box, label: str, value: str, *, color=None, label_kw: dict | None = None,
+                   value_kw: dict | None = None) -> None:
+    """A label/value row in a two-column grid, the label at the top of its row when the value wraps
+    (a grid cell otherwise sits at the bottom of a taller row)."""
+    from kivy.uix.anchorlayout import AnchorLayout
+
+    label_kw = dict(label_kw or {})
+    cell = AnchorLayout(anchor_y="top", size_hint_y=None)
+    if "size_hint_x" in label_kw:
+        cell.size_hint_x, cell.width = label_kw["size_hint_x"], label_kw.get("width", 100)
+    lbl = Text(text=label, bold=True, **label_kw)
+    val = DataText(text=value, **(value_kw or {}))
+    if color is not None:  # after the class rule (which sets the theme's text colour)
+        lbl.color = val.color = color
+    cell.add_widget(lbl)
+
+    def fit(*_a) -> None:
+        cell.height = max(val.height, lbl.height)
+
+    val.bind(height=fit)
+    lbl.bind(height=fit)
+    fit()
+    box.add_widget(cell)
+    box.add_widget(val)
