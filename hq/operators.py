@@ -24,6 +24,7 @@ from hq.schema import (
     inmates,
     pre_registrations,
 )
+from kiosk.domain.reference import norm_reg_no
 from kiosk.ids import now_iso
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -104,7 +105,7 @@ def import_inmates(conn: Connection, facility_id: str, csv_text: str, *, replace
             raise OperatorError(f"{where}: inmate id {r['id']} appears twice")
         if r.get("code") not in ("A", "B"):
             raise OperatorError(f"{where}: code must be A (tahanan) or B (narapidana), got {r.get('code')!r}")
-        reg_key = re.sub(r"[^0-9A-Z]", "", r["reg_no"].upper())
+        reg_key = norm_reg_no(r["reg_no"])  # the device's lookup key: unique there too
         if reg_key in reg_seen:
             raise OperatorError(f"{where}: reg_no {r['reg_no']} appears twice")
         reg_seen.add(reg_key)

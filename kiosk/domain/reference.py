@@ -89,7 +89,9 @@ def _list(doc: dict, key: str) -> list:
 
 
 def norm_reg_no(text: str) -> str:
-    return re.sub(r"\s+", "", (text or "")).upper()
+    """The lookup key of a registration number: letters, digits and '/' only, upper case, so ``bi 0001/2025``,
+    ``BI0001/2025`` and ``BI.0001/2025`` find the same inmate. HQ keeps reg_no unique under this key."""
+    return re.sub(r"[^0-9A-Z/]", "", unicodedata.normalize("NFKC", text or "").upper())
 
 
 def norm_nik(text: str) -> str:

@@ -100,3 +100,13 @@ def m003_gate(db):
         """
     )
     db.execute("CREATE INDEX presence_inside ON presence(visit_date, state)")
+
+
+@migrations()
+def m004_reg_key_ignores_punctuation(db):
+    """Registration numbers are looked up without dots and spaces (``BI0001/2025`` finds ``BI.0001/2025``)."""
+    from kiosk.domain.reference import norm_reg_no
+
+    rows = list(db.execute("SELECT id, reg_no FROM ref_inmates").fetchall())
+    for inmate_id, reg_no in rows:  # a clash keeps the old key; the next reference load reports it
+        db.execute("UPDATE OR IGNORE ref_inmates SET reg_key = ? WHERE id = ?", (norm_reg_no(reg_no), inmate_id))

@@ -175,7 +175,19 @@ def test_demo_snapshots(tmp_path):
     dev = make_device(tmp_path, doc=False, facility="LPS-DEMO")
     apply_reference(dev.store, copy.deepcopy(shipped), facility_id="LPS-DEMO")
     assert lookup_inmate(dev.store.conn, "BI.0001/2025").name == "Ahmad Fauzi Hidayat"
+    for typed in ("bi0001/2025", "BI 0001 / 2025", "bi.0001/2025 "):  # how visitors type it
+        assert lookup_inmate(dev.store.conn, typed).reg_no == "BI.0001/2025", typed
+    with pytest.raises(Refusal) as exc:
+        lookup_inmate(dev.store.conn, "BI.0001/2026")
+    assert exc.value.code == "inmate_not_found"
     dev.close()
+
+
+def test_registration_numbers_equal_but_for_punctuation_are_refused(tmp_path):
+    doc = ref_doc(3)
+    doc["inmates"].append({**doc["inmates"][0], "id": "inm-dup", "reg_no": doc["inmates"][0]["reg_no"].replace(".", "")})
+    with pytest.raises(ReferenceError, match="unique registration number"):
+        validate_reference(doc)
 
 
 # --- the real command --------------------------------------------------------------------------------------
