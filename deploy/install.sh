@@ -22,10 +22,12 @@ case "$ROLE" in
   kiosk|guard)
     sudo -u lapas env LAPAS_HOME=/var/lib/lapas "$PREFIX/.venv/bin/lapas" init --role "$ROLE"
     install -m 644 "$SRC/deploy/lapas-xorg.service" "$SRC/deploy/lapas-sync.service" \
+        "$SRC/deploy/lapas-purge.service" "$SRC/deploy/lapas-purge.timer" \
         "$SRC/deploy/lapas-$ROLE.service" /etc/systemd/system/
     [ "$ROLE" = kiosk ] && UNIT=lapas-kiosk || UNIT=lapas-guard
     systemctl daemon-reload
     systemctl enable lapas-xorg lapas-sync "$UNIT"
+    systemctl enable --now lapas-purge.timer
     echo "next: lapas enroll --hq URL --code CODE; lapas maintenance set-pin; set printer/scanner ports in"
     echo "      /var/lib/lapas/lapas.toml; then: systemctl start lapas-xorg lapas-sync $UNIT"
     ;;
