@@ -5,6 +5,7 @@ queued events, and HQ-side look-ups. Everything speaks real HTTP on loopback wit
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +54,17 @@ def pg_url(prefix: str = "t") -> str:
     return f"{PG_BASE}?schema={prefix}_{uuid.uuid4().hex[:12]}"
 
 
+def die_with_parent() -> None:
+    """``preexec_fn`` for test servers: the kernel sends SIGTERM when the test process dies, even by a signal or
+    an abrupt exit that skips fixture teardown, so no server outlives its test run (Linux; elsewhere a no-op)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class HQProcess:
     """``lapas hq serve`` as a real subprocess on a free loopback port."""
 
@@ -70,7 +82,7 @@ class HQProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk", "hq", "serve", "--db", self.db_url, "--port", str(self.port),
              "--workers", str(self.workers)],
-            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

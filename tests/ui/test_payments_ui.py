@@ -28,7 +28,7 @@ from hq.operators import add_facility, import_inmates
 from hq.payments import settlement
 from kiosk.payments import qris
 from kiosk.payments.demo import demo_sections
-from sync.testing import HQProcess, free_port, make_device, open_db, run_sync
+from sync.testing import HQProcess, die_with_parent, free_port, make_device, open_db, run_sync
 from tests.conftest import ROOT
 from tests.ui import payments_flows as pf
 
@@ -50,7 +50,7 @@ def stack(tmp_path_factory):
     port = free_port()
     sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "gateway", "--server-key", KEY, "--notify-url",
                             f"http://127.0.0.1:{port}/v1/payments/notify"], stdout=subprocess.PIPE,
-                           stderr=subprocess.DEVNULL, text=True, cwd=ROOT)
+                           stderr=subprocess.DEVNULL, text=True, cwd=ROOT, preexec_fn=die_with_parent)
     sim_url = sim.stdout.readline().strip()
     db_url = str(tmp / "hq.db")
     db = open_db(db_url)
