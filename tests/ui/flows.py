@@ -54,8 +54,12 @@ def enabled_buttons(root):
 
 
 def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int = 0, shots: bool = False,
-                  doc: dict | None = None, close_print_error: bool = True) -> tuple[str, str]:
-    """Register one visit through the touch UI; returns (queue number shown, ticket QR payload shown)."""
+                  doc: dict | None = None, close_print_error: bool = True, day: int = 0,
+                  until: str | None = None) -> tuple[str, str] | None:
+    """Register one visit through the touch UI; returns (queue number shown, ticket QR payload shown).
+
+    ``day`` picks the day button on the session screen (0 = today); ``until`` ("visit_inmate" after the search,
+    "visit_session" with the day shown, "visit_confirm" before printing) stops there and returns None."""
     app = h.app
     shot = h.screenshot if shots else (lambda _n: None)
     h.tap(tile(h, "visit"))
@@ -83,6 +87,8 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
     h.tap(find_key(inmate_screen.ids.keyboard, "enter"), count=False)
     h.settle()
     shot("visit-inmate-found")
+    if until == "visit_inmate":
+        return None
     h.tap(inmate_screen.ids.confirm)
     assert app.sm.current == "visit_followers"
     fscreen = app.sm.get_screen("visit_followers")
@@ -98,18 +104,27 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
     assert app.sm.current == "visit_session"
     shot("visit-session")
     session_screen = app.sm.get_screen("visit_session")
-    choice = next((b for b in reversed(session_screen.ids.sessions.children) if not b.disabled), None)
-    days = list(reversed(session_screen.ids.days.children))
-    d = 0
-    while choice is None and d + 1 < len(days):  # today's sessions may be over: the next day with a place
-        d += 1
-        h.tap(days[d], count=False)
+
+    def pick_day(d: int) -> None:  # the day strip is rebuilt on every pick
+        h.tap(list(reversed(session_screen.ids.days.children))[d], count=False)
         h.settle()
+
+    d = day
+    if d:
+        pick_day(d)
+    if until == "visit_session":
+        return None
+    choice = next((b for b in reversed(session_screen.ids.sessions.children) if not b.disabled), None)
+    while choice is None and d + 1 < len(session_screen.ids.days.children):  # today's sessions may be over
+        d += 1
+        pick_day(d)
         choice = next((b for b in reversed(session_screen.ids.sessions.children) if not b.disabled), None)
     assert choice is not None, "no open session in the coming days"
     h.tap(choice)
     assert app.sm.current == "visit_confirm"
     shot("visit-confirm")
+    if until == "visit_confirm":
+        return None
     h.tap(app.sm.get_screen("visit_confirm").ids.print_button)
     h.settle(timeout=20)
     assert app.sm.current == "visit_done", (app.panel and app.panel.message)

@@ -333,6 +333,8 @@ class VisitSessionScreen(VisitStep):
             b = DataButton(text=text, style="primary" if usable else "secondary", disabled=not usable)
             b.bind(on_release=lambda _b, sc=s: self.choose(day, sc))
             box.add_widget(b)
+        if items and all(b.disabled for b in box.children):  # full, over or closed: say what to do next
+            self.note = _("Please choose another day or session.")
 
     def choose(self, day, s) -> None:
         self.form.visit_date, self.form.session = day, s.code
