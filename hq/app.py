@@ -7,6 +7,8 @@ Handlers are plain ``def`` (FastAPI runs them in its thread pool) because SQLAlc
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import logging
 import time
@@ -163,8 +165,20 @@ class BodyLimit:
         return await self.app(scope, limited, send)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """Once the server has imported and built everything: move that long-lived heap out of the cyclic garbage
+    collector's view (``gc.freeze``) and collect the young generation less often, so the thousands of objects
+    a parsed batch allocates (freed by reference counting anyway) do not make the collector rescan the whole
+    framework again and again (about a sixth of ingest time otherwise)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    yield
+
+
 def create_app(db: Database) -> FastAPI:
-    app = FastAPI(title="lapas-kiosk HQ", version="1",
+    app = FastAPI(title="lapas-kiosk HQ", version="1", lifespan=_lifespan,
                   description="Headquarters of lapas-kiosk: device enrolment, event ingest, reference data.")
     app.state.db = db
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +29,7 @@ from kiosk.ids import now_iso
 from kiosk.plugins import optional_modules
 
 DEFAULT_DB = "hq.db"
+log = logging.getLogger("lapas.hq.db")
 T = TypeVar("T")
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -60,6 +63,7 @@ class Database:
         self._committer: GroupCommitter | None = None
         sa_url, self.pg_schema = normalise_url(url)
         self.dialect = "postgresql" if sa_url.startswith("postgresql") else "sqlite"
+        self.sa_url = sa_url
         if self.dialect == "sqlite":
             self.engine = create_engine(sa_url, pool_size=pool_size, max_overflow=16)
             self._setup_sqlite(self.engine)
@@ -72,7 +76,7 @@ class Database:
                 self._setup_pg_schema(self.engine, self.pg_schema)
 
     @staticmethod
-    def _setup_sqlite(engine: Engine) -> None:
+    def _setup_sqlite(engine: Engine, *pragmas: str) -> None:
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -81,6 +85,8 @@ class Database:
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            for pragma in pragmas:
+                cur.execute(pragma)
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -228,10 +234,29 @@ class GroupCommitter:
     def __init__(self, db: Database, writers: int = 1):
         self.db = db
         self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.engine: Engine | None = None
+        self.checkpointer: WalCheckpointer | None = None
+        if db.dialect == "sqlite":
+            # The committer's own connection leaves WAL checkpoints to a background thread (with an inline
+            # backstop far above SQLite's default of 1,000 pages), so a commit -- and the answer waiting
+            # for it -- does not also copy the WAL into the database file and fsync it.
+            self.engine = create_engine(db.sa_url, pool_size=2, max_overflow=0)  # committer + checkpointer
+            db._setup_sqlite(self.engine, f"PRAGMA wal_autocheckpoint={WalCheckpointer.BACKSTOP_PAGES}")
+            self.checkpointer = WalCheckpointer(self.engine)
         self.threads = [threading.Thread(target=self._run, name=f"hq-group-commit-{i}", daemon=True)
                         for i in range(writers)]
         for t in self.threads:
             t.start()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self.engine is None:
+            with self.db.write() as conn:
+                yield conn
+            return
+        with self.db._write_lock, self.engine.connect() as conn, conn.begin():
+            yield conn
+        self.checkpointer.poke()
 
     def submit(self, fn):
         job = _Job(fn)
@@ -263,6 +288,9 @@ class GroupCommitter:
             self.jobs.put(None)
         for t in self.threads:
             t.join(10)
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.engine.dispose()
 
     def _run(self) -> None:
         while True:
@@ -283,7 +311,7 @@ class GroupCommitter:
 
     def _commit(self, group: list[_Job]) -> None:
         try:
-            with self.db.write() as conn:
+            with self._write() as conn:
                 for job in group:
                     try:
                         with conn.begin_nested():
@@ -298,3 +326,45 @@ class GroupCommitter:
             job.done.set()
             if job.notify is not None:
                 job.notify(job)
+
+
+class WalCheckpointer:
+    """SQLite: checkpoints the WAL on its own thread and connection, at most every ``INTERVAL_S`` while commits
+    come in (``PASSIVE``: it never blocks a writer or a reader). Durability is unchanged -- a commit is durable
+    once its WAL frames are fsynced (``synchronous=FULL``); checkpointing only copies them into the database
+    file. Once a checkpoint has copied every frame, the next writer starts the WAL over, so it stays small."""
+
+    INTERVAL_S = 0.2
+    BACKSTOP_PAGES = 10_000  # the committer checkpoints inline only if this thread falls that far behind
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.wake = threading.Event()
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name="hq-wal-checkpoint", daemon=True)
+        self.thread.start()
+
+    def poke(self) -> None:
+        """A commit happened: checkpoint soon."""
+        self.wake.set()
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.wake.set()
+        self.thread.join(10)
+
+    def _run(self) -> None:
+        conn = self.engine.raw_connection()  # held for the thread's life
+        try:
+            while True:
+                self.wake.wait()
+                if self.stopping:
+                    return
+                self.wake.clear()
+                try:
+                    conn.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except Exception:  # a busy or failing database: the next commit pokes again; the backstop holds
+                    log.warning("background WAL checkpoint failed", exc_info=True)
+                time.sleep(self.INTERVAL_S)
+        finally:
+            conn.close()

@@ -88,7 +88,26 @@ def validate_payload(type_name: str, payload: Any, facility_id: str) -> tuple[st
         spec = _spec(type_name)
     if type(payload) is not dict:
         return ("invalid_payload", "payload must be a JSON object")
-    hints, required = spec
+    shape = (type_name, tuple(payload), tuple(map(type, payload.values())))
+    if shape not in _FITTING_SHAPES:  # the field checks depend on nothing else: a known fitting shape passes
+        problem = _check_fields(type_name, payload, *spec)
+        if problem is not None:
+            return problem
+        if len(_FITTING_SHAPES) >= 10_000:
+            _FITTING_SHAPES.clear()
+        _FITTING_SHAPES.add(shape)
+    fac = payload.get("facility_id")
+    if fac is not None and fac != facility_id and type_name not in FACILITY_EXEMPT:
+        return ("wrong_facility", f"event for facility {fac} sent by a device of {facility_id}")
+    return None
+
+
+_UNKNOWN = object()
+_FITTING_SHAPES: set[tuple] = set()  # (type, field names, value types) that passed _check_fields
+
+
+def _check_fields(type_name: str, payload: dict[str, Any], hints: dict[str, tuple[type, ...] | None],
+                  required: frozenset[str]) -> tuple[str, str] | None:
     for name, value in payload.items():
         allowed = hints.get(name, _UNKNOWN)
         if allowed is None or (allowed is not _UNKNOWN and type(value) in allowed):
@@ -101,13 +120,7 @@ def validate_payload(type_name: str, payload: Any, facility_id: str) -> tuple[st
         return ("invalid_payload", f"{type_name}.{name}: expected {_names(allowed)}, got {got}")
     if not required.issubset(payload):
         return ("invalid_payload", f"{type_name}: missing field(s) {', '.join(sorted(required - payload.keys()))}")
-    fac = payload.get("facility_id")
-    if fac is not None and fac != facility_id and type_name not in FACILITY_EXEMPT:
-        return ("wrong_facility", f"event for facility {fac} sent by a device of {facility_id}")
     return None
-
-
-_UNKNOWN = object()
 
 
 def _names(types_: tuple[type, ...]) -> str:
@@ -160,46 +173,48 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
     ctx = projections.Context(conn, device.facility_id, device.device_id, now_s, today_wib(now).isoformat(),
                               batch=[e for e in items if e["event_id"] not in known and e["seq"] not in taken_seqs])
     results: list[dict[str, Any]] = []
-    rows: list[dict[str, Any]] = []
-    batch_ids: dict[str, str] = {}
+    rows: list[tuple] = []  # in _EVENT_COLS order
+    batch_ids: set[str] = set()  # new in this batch
+    device_id, facility_id = device.device_id, device.facility_id
+    payload_json = projections.payload_json
     for e in items:
         eid, seq = e["event_id"], e["seq"]
         old = known.get(eid)
         if old is not None or eid in batch_ids:
-            if old is not None and (old.device_id != device.device_id or old.seq != seq):
+            if old is not None and (old.device_id != device_id or old.seq != seq):
                 results.append(_res(eid, seq, "rejected", "event_id_conflict",
                                     "this event id is already stored for another device or seq"))
             elif old is not None and old.status == "rejected":
                 results.append(_res(eid, seq, "rejected", old.code, old.message))
             else:
-                results.append(_res(eid, seq, "duplicate"))
+                results.append({"event_id": eid, "seq": seq, "status": "duplicate"})
             continue
         if seq in taken_seqs:
             results.append(_res(eid, seq, "rejected", "seq_conflict",
                                 f"seq {seq} is already stored with event {taken_seqs[seq]}"))
             continue
-        outcome = validate_payload(e["type"], e["payload"], device.facility_id)
-        if outcome is None and e["type"] in projs:
-            outcome = _project(ctx, projs[e["type"]], e, careful)
-        status = "accepted" if outcome is None else "rejected"
-        rows.append({
-            "event_id": eid, "device_id": device.device_id, "facility_id": device.facility_id, "seq": seq,
-            "type": e["type"], "payload": projections.payload_json(e["payload"]), "created_at": e["created_at"],
-            "received_at": now_s, "skew_s": skew, "status": status,
-            "code": outcome[0] if outcome else None, "message": outcome[1] if outcome else None,
-        })
-        batch_ids[eid] = status
+        type_, payload = e["type"], e["payload"]
+        outcome = validate_payload(type_, payload, facility_id)
+        if outcome is None:
+            fn = projs.get(type_)
+            if fn is not None:
+                outcome = _project(ctx, fn, e, careful)
+        batch_ids.add(eid)
         taken_seqs[seq] = eid
-        results.append(_res(eid, seq, status, *(outcome or ())))
+        status, code, message = ("accepted", None, None) if outcome is None else ("rejected", *outcome)
+        rows.append((eid, device_id, facility_id, seq, type_, payload_json(payload), e["created_at"], now_s, skew,
+                     status, code, message))
+        results.append({"event_id": eid, "seq": seq, "status": status} if outcome is None
+                       else _res(eid, seq, status, code, message))
     ctx.finish()
     if rows:
         insert_events(conn, rows)
     if ctx.touched:
-        reference.bump(conn, device.facility_id, *sorted(ctx.touched), note=ctx.today)
-    new_high = max([r["seq"] for r in rows], default=0)
+        reference.bump(conn, facility_id, *sorted(ctx.touched), note=ctx.today)
+    new_high = max((r[3] for r in rows), default=0)
     backlog = batch.get("pending")
     high = conn.execute(_TOUCH_DEVICE, {
-        "d": device.device_id, "seen": now_s, "skew": skew, "high": new_high,
+        "d": device_id, "seen": now_s, "skew": skew, "high": new_high,
         "backlog": backlog if isinstance(backlog, int) and backlog >= 0 else None}).scalar_one()
     return {"results": results, "high_water_seq": high, "server_time": now_s}
 
@@ -215,16 +230,17 @@ _SQLITE_INSERT_EVENTS = (f"INSERT INTO events ({', '.join(_EVENT_COLS)}) "
                          f"VALUES ({', '.join('?' for _ in _EVENT_COLS)})")
 
 
-def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert of event rows, in the caller's transaction. SQLite: the driver's executemany (SQLAlchemy's
-    per-row parameter processing costs more than the insert itself). PostgreSQL: ``COPY`` (the unique
-    constraints still apply; a violation surfaces as SQLAlchemy's ``IntegrityError`` like an INSERT's)."""
+def insert_events(conn: Connection, rows: list[tuple]) -> None:
+    """Bulk insert of event rows (tuples in ``_EVENT_COLS`` order), in the caller's transaction. SQLite: the
+    driver's executemany (SQLAlchemy's per-row parameter processing costs more than the insert itself).
+    PostgreSQL: ``COPY`` (the unique constraints still apply; a violation surfaces as SQLAlchemy's
+    ``IntegrityError`` like an INSERT's)."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql(_SQLITE_INSERT_EVENTS, [tuple(r[c] for c in _EVENT_COLS) for r in rows])
+        conn.exec_driver_sql(_SQLITE_INSERT_EVENTS, rows)
     elif conn.dialect.name == "postgresql":
-        pg_copy(conn, _PG_COPY_EVENTS, (tuple(r[c] for c in _EVENT_COLS) for r in rows))
+        pg_copy(conn, _PG_COPY_EVENTS, rows)
     else:
-        conn.execute(insert(events), rows)
+        conn.execute(insert(events), [dict(zip(_EVENT_COLS, r, strict=True)) for r in rows])
 
 
 _TOUCH_DEVICE = (update(devices).where(devices.c.device_id == bindparam("d")).values(

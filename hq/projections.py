@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -103,6 +104,7 @@ VISIT_TYPES = ("visit.registered", "visit.checked_in", "visit.checked_out")
 _VISIT_COLS = [c.name for c in visits.c]
 assert _VISIT_COLS[0] == "visit_id"
 _SQLITE_INSERT_VISIT = f"INSERT INTO visits ({', '.join(_VISIT_COLS)}) VALUES ({', '.join('?' for _ in _VISIT_COLS)})"
+_SQLITE_SELECT_VISITS = f"SELECT {', '.join(_VISIT_COLS)} FROM visits WHERE visit_id IN"
 _SQLITE_UPDATE_VISIT = (f"UPDATE visits SET {', '.join(c + ' = ?' for c in _VISIT_COLS[1:])} "
                         "WHERE visit_id = ?")
 _PG_COPY_VISITS = f"COPY visits ({', '.join(_VISIT_COLS)}) FROM STDIN"
@@ -111,8 +113,24 @@ _PG_ARRAYS = ", ".join("%s::" + _PG_TYPES.get(c, "text") + "[]" for c in _VISIT_
 _PG_UPDATE_VISITS = (
     "UPDATE visits AS v SET " + ", ".join(f"{c} = d.{c}" for c in _VISIT_COLS[1:])
     + f" FROM unnest({_PG_ARRAYS}) AS d({', '.join(_VISIT_COLS)}) WHERE v.visit_id = d.visit_id")
+_VISIT_TUPLE = operator.itemgetter(*_VISIT_COLS)  # a row dict -> its values in column order
+_VISIT_UPDATE_TUPLE = operator.itemgetter(*_VISIT_COLS[1:], "visit_id")  # SET values, then the WHERE key
+_NEW_VISIT = {c: None for c in _VISIT_COLS} | {"people": 1, "provisional": False, "status": "registered",
+                                              "people_in": 0}
 _UPDATE_VISIT = (update(visits).where(visits.c.visit_id == bindparam("b_visit_id"))
                  .values({c: bindparam(c) for c in _VISIT_COLS if c != "visit_id"}))
+
+
+def _load_visits(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored visits among ``ids``, as row dicts. SQLite: straight through the driver (SQLAlchemy's
+    expanding ``IN`` costs more than the look-up)."""
+    if conn.dialect.name != "sqlite":
+        return {r.visit_id: dict(r._mapping) for r in conn.execute(select(visits).where(visits.c.visit_id.in_(ids)))}
+    out = {}
+    for r in conn.exec_driver_sql(f"{_SQLITE_SELECT_VISITS} ({', '.join('?' * len(ids))})", tuple(ids)):
+        row = out[r[0]] = dict(zip(_VISIT_COLS, r, strict=True))
+        row["provisional"] = bool(row["provisional"])
+    return out
 
 
 class VisitBatch:
@@ -121,8 +139,7 @@ class VisitBatch:
         ids = sorted({e["payload"].get("visit_id") for e in ctx.batch if e["type"] in VISIT_TYPES} - {None})
         self.rows: dict[str, dict[str, Any]] = {}
         for i in range(0, len(ids), 500):
-            for r in ctx.conn.execute(select(visits).where(visits.c.visit_id.in_(ids[i:i + 500]))):
-                self.rows[r.visit_id] = dict(r._mapping)
+            self.rows.update(_load_visits(ctx.conn, ids[i:i + 500]))
         self.new: set[str] = set()
         self.dirty: set[str] = set()
         self.db_counts: dict[tuple, int] = {}
@@ -141,9 +158,7 @@ class VisitBatch:
     def put(self, visit_id: str, values: dict[str, Any]) -> None:
         row = self.rows.get(visit_id)
         if row is None:
-            row = {c: None for c in _VISIT_COLS}
-            row.update(visit_id=visit_id, people=1, provisional=False, status="registered", people_in=0)
-            self.rows[visit_id] = row
+            row = self.rows[visit_id] = {**_NEW_VISIT, "visit_id": visit_id}
             self.new.add(visit_id)
         elif visit_id not in self.new:
             self.dirty.add(visit_id)
@@ -169,16 +184,14 @@ class VisitBatch:
         sqlite = conn.dialect.name == "sqlite"
         if self.new:
             if sqlite:  # the driver's executemany: SQLAlchemy's per-row parameter processing costs more
-                conn.exec_driver_sql(_SQLITE_INSERT_VISIT, [tuple(self.rows[v][c] for c in _VISIT_COLS)
-                                                            for v in sorted(self.new)])
+                conn.exec_driver_sql(_SQLITE_INSERT_VISIT, [_VISIT_TUPLE(self.rows[v]) for v in sorted(self.new)])
             elif conn.dialect.name == "postgresql":
-                pg_copy(conn, _PG_COPY_VISITS, (tuple(self.rows[v][c] for c in _VISIT_COLS) for v in sorted(self.new)))
+                pg_copy(conn, _PG_COPY_VISITS, (_VISIT_TUPLE(self.rows[v]) for v in sorted(self.new)))
             else:
                 conn.execute(insert(visits), [self.rows[v] for v in sorted(self.new)])
         if self.dirty:
             if sqlite:
-                conn.exec_driver_sql(_SQLITE_UPDATE_VISIT, [tuple(self.rows[i][c] for c in _VISIT_COLS[1:]) + (i,)
-                                                            for i in sorted(self.dirty)])
+                conn.exec_driver_sql(_SQLITE_UPDATE_VISIT, [_VISIT_UPDATE_TUPLE(self.rows[i]) for i in sorted(self.dirty)])
             elif conn.dialect.name == "postgresql":  # one statement over column arrays
                 ids = sorted(self.dirty)
                 conn.exec_driver_sql(_PG_UPDATE_VISITS, tuple([self.rows[i][c] for i in ids] for c in _VISIT_COLS))

@@ -170,25 +170,34 @@ class Daemon:
     def push(self) -> int:
         """Send every pending event, batch by batch; returns how many HQ answered. Raises SyncError.
 
-        Batch N+1 is read and posted only after HQ answered batch N (so HQ receives events in ``seq`` order),
-        and batch N is marked (on a helper thread, the only user of the connection meanwhile) while N+1 is in
-        flight: the local fsync overlaps HQ's work.
+        Batch N+1 is posted only after HQ answered batch N (so HQ receives events in ``seq`` order). While N+1
+        is in flight, a helper thread (the only user of the connection meanwhile) marks N's answers and then
+        reads N+2: the local fsync and the next read overlap HQ's work instead of adding to it. Each read is
+        one short statement, finished before its own batch is posted; no read stays open while the daemon
+        waits for an answer.
         """
         sent = 0
         self._pending = outbox.stats(self.conn)["pending"]
         self._last_status = time.monotonic()
-        batch, answer = self._read_and_post(0)
+        batch = self._read(0)
+        answer = self._post(batch) if batch else None
+        nxt = self._read(batch[-1][0]) if batch else []
         while batch and not self.stop.is_set():
-            nxt = self._read(batch[-1][0])
-            marking = self._pool().submit(self._apply, batch, answer)
+            work = self._pool().submit(self._apply_then_read, batch, answer, nxt)
             try:
                 next_answer = self._post(nxt) if nxt else None
             finally:
-                sent += marking.result()  # a failed mark (or an incomplete answer) raises here
+                done, after = work.result()  # a failed mark (or an incomplete answer) raises here
+            sent += done
             if not nxt:
                 break
-            batch, answer = nxt, next_answer
+            batch, answer, nxt = nxt, next_answer, after
         return sent
+
+    def _apply_then_read(self, batch, answer, nxt) -> tuple[int, list[tuple[int, str, str]]]:
+        """Mark ``batch``'s answers, then read the batch after ``nxt`` (empty when ``nxt`` is the last)."""
+        done = self._apply(batch, answer)
+        return done, (self._read(nxt[-1][0]) if nxt and not self.stop.is_set() else [])
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -215,15 +224,11 @@ class Daemon:
                                  "code": "too_large", "message": f"event of {len(body)} bytes exceeds the limit"}]}
         return self.client.post_encoded(body)
 
-    def _read_and_post(self, after_seq: int):
-        batch = self._read(after_seq)
-        return (batch, self._post(batch)) if batch else (batch, None)
-
     def _apply(self, batch: list[tuple[int, str, str]], answer: dict[str, Any]) -> int:
         self.faults.hit("after_post")
         wanted = {b[1] for b in batch}
         results = [r for r in answer["results"] if r["event_id"] in wanted]
-        self._mark(results)
+        self._mark(results, batch)
         self._pending = max(0, self._pending - len(results))
         self.sent_total += len(results)
         if len(results) < len(batch):
@@ -233,14 +238,14 @@ class Daemon:
             self._last_status = time.monotonic()
         return len(results)
 
-    def _mark(self, results: list[dict[str, Any]]) -> None:
+    def _mark(self, results: list[dict[str, Any]], batch: list[tuple[int, str, str]]) -> None:
         mid = len(results) // 2
         hook = None
         if "during_mark" in self.faults.points:
             def hook(i: int) -> None:
                 if i == mid:
                     self.faults.hit("during_mark")
-        outbox.mark_results(self.conn, results, self._iso(), on_row=hook)
+        outbox.mark_results(self.conn, results, self._iso(), on_row=hook, batch=batch)
 
     # -- reference -------------------------------------------------------------------------------
 

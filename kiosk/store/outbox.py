@@ -130,13 +130,51 @@ _STATUSES = ("accepted", "duplicate", "rejected")
 
 
 def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_at: str | None = None,
-                 on_row: Callable[[int], None] | None = None) -> None:
+                 on_row: Callable[[int], None] | None = None,
+                 batch: list[tuple[int, str, str]] | None = None) -> None:
     """Apply HQ's per-event answers in one transaction (the caller holds no other transaction).
 
     ``results`` items: ``{"event_id", "status": accepted|duplicate|rejected, "code"?, "message"?}``.
     ``on_row(i)`` runs just before the i-th answer is applied (the sync daemon's fault-injection hook).
+    ``batch``: the events these answers are for, as read by :func:`pending_batch_json` (every event pending
+    between its first and last ``seq``). When every one of them is answered accepted or duplicate, one UPDATE
+    over that ``seq`` range marks them all (checked by its row count; anything else takes the per-event path).
     """
     sent_at = sent_at or now_iso()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if on_row is not None or batch is None or not _mark_whole_batch(conn, results, batch, sent_at):
+            _mark_each(conn, results, sent_at, on_row)
+        _advance_low_water(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _mark_whole_batch(conn: sqlite3.Connection, results: list[dict[str, Any]], batch: list[tuple[int, str, str]],
+                      sent_at: str) -> bool:
+    """Mark ``batch`` sent with one ranged UPDATE if ``results`` answer exactly its events, all successfully.
+
+    Exact because the pending events in the batch's ``seq`` range were exactly the batch when it was read, an
+    event never becomes pending again, and new events get higher seqs; the row count confirms it."""
+    if not batch or len(results) != len(batch) or any(r["status"] not in ("accepted", "duplicate") for r in results):
+        return False
+    if {r["event_id"] for r in results} != {b[1] for b in batch}:
+        return False
+    conn.execute("SAVEPOINT mark_batch")
+    n = conn.execute(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
+        "WHERE seq BETWEEN ? AND ? AND state = 'pending'", (sent_at, batch[0][0], batch[-1][0])).rowcount
+    if n != len(batch):  # pragma: no cover - defensive: something else changed the outbox
+        conn.execute("ROLLBACK TO mark_batch")
+    conn.execute("RELEASE mark_batch")
+    return n == len(batch)
+
+
+def _mark_each(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_at: str,
+               on_row: Callable[[int], None] | None) -> None:
     counter = iter(range(len(results)))
 
     def rows(status_ok: bool):
@@ -150,24 +188,16 @@ def mark_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent_a
             else:
                 yield (r.get("code", "rejected"), r.get("message", ""), r["event_id"])
 
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.executemany(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
-            "WHERE event_id = ? AND state = 'pending'",
-            rows(True),
-        )
-        conn.executemany(
-            "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, reject_code = ?, "
-            "last_error = ? WHERE event_id = ? AND state = 'pending'",
-            rows(False),
-        )
-        _advance_low_water(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
+    conn.executemany(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL "
+        "WHERE event_id = ? AND state = 'pending'",
+        rows(True),
+    )
+    conn.executemany(
+        "UPDATE outbox SET state = 'rejected', attempts = attempts + 1, reject_code = ?, "
+        "last_error = ? WHERE event_id = ? AND state = 'pending'",
+        rows(False),
+    )
 
 
 def note_failure(conn: sqlite3.Connection, event_ids: list[str], error: str) -> None:

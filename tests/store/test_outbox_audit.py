@@ -179,3 +179,28 @@ def test_pending_batch_and_marks(device):
     write_probes(store, 1, start=100)
     assert [e["seq"] for e in outbox.pending_batch(store.conn, 100)] == [11]
     assert verify(store.conn, cfg.device.device_id).ok
+
+
+def test_mark_whole_batch_is_exact(device):
+    """The daemon's one-UPDATE mark covers exactly the answered batch; anything less takes the per-event path."""
+    from kiosk.store import outbox
+
+    _, store = device
+    write_probes(store, 9)  # seq 1..10 pending
+    batch = outbox.pending_batch_json(store.conn, 4)  # seq 1..4
+    ok = [{"event_id": b[1], "seq": b[0], "status": "accepted"} for b in batch]
+    # an answer missing one event (another counted twice): only the answered ones are marked
+    outbox.mark_results(store.conn, ok[:3] + ok[:1], batch=batch)
+    assert [e["seq"] for e in outbox.pending_batch(store.conn, 3)] == [4, 5, 6]
+    # a rejected answer in the batch: per event, the dead letter keeps its code
+    batch = outbox.pending_batch_json(store.conn, 3)  # seq 4..6
+    answers = [{"event_id": b[1], "seq": b[0], "status": "accepted"} for b in batch]
+    answers[1] = {**answers[1], "status": "rejected", "code": "invalid", "message": "bad"}
+    outbox.mark_results(store.conn, answers, batch=batch)
+    assert [(d["seq"], d["code"]) for d in outbox.dead_letters(store.conn)] == [(5, "invalid")]
+    # all accepted: one ranged UPDATE marks exactly the batch, later events stay pending
+    batch = outbox.pending_batch_json(store.conn, 2)  # seq 7..8
+    outbox.mark_results(store.conn, [{"event_id": b[1], "status": "duplicate"} for b in batch], batch=batch)
+    st = outbox.stats(store.conn)
+    assert (st["pending"], st["sent"], st["rejected"]) == (2, 7, 1)
+    assert [e["seq"] for e in outbox.pending_batch(store.conn, 10)] == [9, 10]
