@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 
@@ -27,6 +28,7 @@ def sync_cmd(data_dir, once, verbose):
         click.echo(f"lapas sync: {exc}", err=True)
         sys.exit(2)
     daemon = Daemon(cfg)
+    gc.freeze()  # the start-up heap is never garbage: keep later collections from rescanning it every batch
     try:
         if once:
             ok = daemon.run_once()

@@ -68,13 +68,15 @@ class HQClient:
         return (min(5.0, self.timeout), self.timeout)
 
     def _send(self, method: str, path_qs: str, body: bytes, extra: dict[str, str] | None = None,
-              device_id: str | None = None) -> requests.Response:
+              device_id: str | None = None, on_signed: Callable[[], None] | None = None) -> requests.Response:
         for attempt in (1, 2):
             ts = int(self.clock() + self.offset)
             headers = protocol.sign_headers(self.key, device_id or self.device_id, method, path_qs, body, ts)
             headers.update(extra or {})
             if body:
                 headers["Content-Type"] = "application/json"
+            if on_signed is not None and attempt == 1:
+                on_signed()
             try:
                 resp = self.session.request(method, self.base + path_qs, data=body or None, headers=headers,
                                             timeout=self._timeouts())
@@ -128,8 +130,10 @@ class HQClient:
         """Push one batch; returns HQ's answer with every sent event's result (validated)."""
         return self.post_encoded(self.encode_events(events, pending, device_id), device_id)
 
-    def post_encoded(self, body: bytes, device_id: str | None = None) -> dict[str, Any]:
-        data = self._check(self._send("POST", "/v1/events", body, device_id=device_id))
+    def post_encoded(self, body: bytes, device_id: str | None = None,
+                     on_signed: Callable[[], None] | None = None) -> dict[str, Any]:
+        """Push one encoded batch. ``on_signed`` runs once, when the request is signed and about to go out."""
+        data = self._check(self._send("POST", "/v1/events", body, device_id=device_id, on_signed=on_signed))
         results = data.get("results")
         if not isinstance(results, list) or not all(
                 isinstance(r, dict) and isinstance(r.get("event_id"), str) and r.get("status") in STATUSES

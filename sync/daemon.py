@@ -20,7 +20,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -183,16 +183,29 @@ class Daemon:
         answer = self._post(batch) if batch else None
         nxt = self._read(batch[-1][0]) if batch else []
         while batch and not self.stop.is_set():
-            work = self._pool().submit(self._apply_then_read, batch, answer, nxt)
-            try:
-                next_answer = self._post(nxt) if nxt else None
-            finally:
-                done, after = work.result()  # a failed mark (or an incomplete answer) raises here
+            done, next_answer, after = self._post_while_marking(batch, answer, nxt)
             sent += done
             if not nxt:
                 break
             batch, answer, nxt = nxt, next_answer, after
         return sent
+
+    def _post_while_marking(self, batch, answer, nxt) -> tuple[int, dict[str, Any] | None, list]:
+        """Post ``nxt`` while the helper marks ``batch`` with ``answer`` and then reads the batch after ``nxt``:
+        (events marked, HQ's answer for ``nxt``, the read-ahead). The helper starts once ``nxt``'s request is
+        signed, so its Python work does not compete with the signing for the GIL."""
+        work: list[Future] = []
+
+        def start() -> None:
+            if not work:
+                work.append(self._pool().submit(self._apply_then_read, batch, answer, nxt))
+
+        try:
+            next_answer = self._post(nxt, on_signed=start) if nxt else None
+        finally:
+            start()
+            done, after = work[0].result()  # a failed mark (or an incomplete answer) raises here
+        return done, next_answer, after
 
     def _apply_then_read(self, batch, answer, nxt) -> tuple[int, list[tuple[int, str, str]]]:
         """Mark ``batch``'s answers, then read the batch after ``nxt`` (empty when ``nxt`` is the last)."""
@@ -217,12 +230,12 @@ class Daemon:
                 return batch
             limit = max(1, len(batch) // 2)
 
-    def _post(self, batch: list[tuple[int, str, str]]) -> dict[str, Any]:
+    def _post(self, batch: list[tuple[int, str, str]], on_signed: Callable[[], None] | None = None) -> dict[str, Any]:
         body = self.client.encode_json_events([b[2] for b in batch], self._pending)
         if len(body) > protocol.MAX_BODY_BYTES:  # one event alone is too large: it can never be sent
             return {"results": [{"event_id": batch[0][1], "seq": batch[0][0], "status": "rejected",
                                  "code": "too_large", "message": f"event of {len(body)} bytes exceeds the limit"}]}
-        return self.client.post_encoded(body)
+        return self.client.post_encoded(body, on_signed=on_signed)
 
     def _apply(self, batch: list[tuple[int, str, str]], answer: dict[str, Any]) -> int:
         self.faults.hit("after_post")
