@@ -17,7 +17,8 @@ import pytest
 
 from tests.conftest import ROOT, init_device
 
-WIDTH, HEIGHT = 1280, 800
+WIDTH, HEIGHT = 1280, 800  # the kiosk window: a 1280x800 touchscreen at 96 dpi
+BIG = 2048, 1280  # a 15.6" screen at 160 dpi
 ARTIFACTS = Path(os.environ.get("LAPAS_UI_ARTIFACTS", ROOT / ".pytest-artifacts" / "ui"))
 (ROOT / ".pytest-artifacts").mkdir(exist_ok=True)
 (ROOT / ".pytest-artifacts" / ".gitignore").write_text("*\n")
@@ -27,7 +28,7 @@ def _prepare_kivy() -> None:
     """Before any test module imports Kivy: a display, Kivy's environment, a private KIVY_HOME."""
     from kiosk.ui import xvfb as xvfb_mod
 
-    xvfb = xvfb_mod.start(WIDTH, HEIGHT)
+    xvfb = xvfb_mod.start(*BIG)  # room for the high-DPI test's larger window
     if xvfb is not None:
         atexit.register(xvfb_mod.stop, xvfb)
     from kiosk.ui import kivy_env

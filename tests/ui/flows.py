@@ -144,3 +144,17 @@ def app_text(h, msgid: str) -> str:
     from kiosk.i18n import _
 
     return _(msgid)
+
+
+def assert_home_tiles_fit(h) -> None:
+    """Every home tile's title and subtitle lie inside the tile, one under the other (nothing cut or overlapping)."""
+    from kiosk.ui.screens.home import Tile
+
+    tiles = [w for w in walk(h.app.root) if isinstance(w, Tile)]
+    assert tiles
+    for t in tiles:
+        top = t.top - t.padding[1]
+        for label in t.children[::-1]:
+            if getattr(label, "text", ""):
+                assert label.top <= top + 1 and label.y >= t.y, f"{t.title!r}: {label.text!r} does not fit"
+                top = label.y

@@ -95,13 +95,21 @@ def test_every_visible_text_is_from_the_catalog_and_large_enough(start_app, kios
             i18n._cache["id"] = real
 
 
-def test_high_contrast_theme_and_bigger_dpi(start_app, kiosk_dir):
-    h = start_app(kiosk_dir, ui={"high_contrast": True, "dpi": 160})
-    h.settle()
-    from kiosk.ui.theme import mm_to_px, theme
+def test_high_contrast_theme_and_bigger_dpi(start_app, kiosk_dir, kivy_window):
+    """A 15.6" 2048x1280 screen at 160 dpi: targets keep their 15 mm, text its size, and the home fits."""
+    from tests.ui.conftest import BIG, HEIGHT, WIDTH
 
-    assert theme.high_contrast and list(theme.bg)[:3] == [0, 0, 0]
-    assert theme.target >= mm_to_px(15, 160)
-    emblem = h.app.root.ids.lang_en
-    assert emblem.height >= mm_to_px(15, 160)
-    h.screenshot("home-high-contrast")
+    kivy_window.size = BIG
+    try:
+        h = start_app(kiosk_dir, ui={"high_contrast": True, "dpi": 160})
+        h.settle()
+        from kiosk.ui.theme import mm_to_px, theme
+        from tests.ui.flows import assert_home_tiles_fit
+
+        assert theme.high_contrast and list(theme.bg)[:3] == [0, 0, 0]
+        assert theme.target >= mm_to_px(15, 160)
+        assert h.app.root.ids.lang_en.height >= mm_to_px(15, 160)
+        assert_home_tiles_fit(h)
+        h.screenshot("home-high-contrast")
+    finally:
+        kivy_window.size = (WIDTH, HEIGHT)

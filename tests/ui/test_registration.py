@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.ui.harness import find_text, texts
 from tests.conftest import ROOT
-from tests.ui.flows import prepare_demo, register_once, tile, visitable_inmates
+from tests.ui.flows import assert_home_tiles_fit, prepare_demo, register_once, tile, visitable_inmates
 
 pytestmark = pytest.mark.ui
 pytest.importorskip("kiosk.domain.visits", reason="the visits core (issue 3) is not built yet")
@@ -37,6 +37,8 @@ def test_happy_path_in_six_taps_prints_the_ticket(start_app, demo_kiosk, tmp_pat
         h = start_app(data_dir)
         h.app.cfg.printer.port = pty
         h.screenshot("home")
+        assert len(h.app.sm.get_screen("home").ids.tiles.children) == 6  # visits and payments
+        assert_home_tiles_fit(h)
         queue_no, qr = register_once(h, 0, doc=doc, shots=True)
         assert qr  # the ticket's signed payload is shown as a QR on the done screen
         assert h.taps <= 6, f"{h.taps} taps"

@@ -26,9 +26,9 @@ class HomeScreen(KioskScreen):
         grid = self.ids.tiles
         grid.clear_widgets()
         shown = tiles.tiles(self.app)
-        compact = len(shown) > 4  # more services than rows with room for a subtitle: titles only
+        grid.cols = 2 if len(shown) <= 4 else 3  # two rows of tiles keep room for each subtitle
         for t in shown:
-            w = Tile(title=_(t.title), subtitle="" if compact else _(t.subtitle), tile_key=t.key)
+            w = Tile(title=_(t.title), subtitle=_(t.subtitle), tile_key=t.key)
             w.bind(on_release=lambda _w, screen=t.screen: self.app.open_service(screen))
             grid.add_widget(w)
 

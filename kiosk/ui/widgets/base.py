@@ -28,6 +28,7 @@ class BigButton(ButtonBehavior, Label):
     key_role = StringProperty("")  # enter / back / space on keypads (found by the test harness)
     is_data = False
     bg = ColorProperty([0, 0, 0, 0])
+    fill = ColorProperty([0, 0, 0, 0])  # bg, darker while pressed
     fg = ColorProperty([0, 0, 0, 1])
     radius = NumericProperty(12)
 
