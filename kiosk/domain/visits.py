@@ -144,22 +144,33 @@ def available_sessions(store, day: date, now: datetime | None = None) -> list[Se
         return _sessions(store.conn, read_reference(store.conn), day, now)
 
 
-def _check_people(req: VisitRequest, ref: Reference, cfg, today: date) -> tuple[list[str], list[dict]]:
-    """Validate visitor and followers; returns every NIK in the party (normalised, the visitor's first) and
-    the followers as they are stored (NIKs normalised, empty fields dropped)."""
-    niks = [nikmod.validate_nik(req.visitor_nik, today).nik]
-    if not (req.visitor_name or "").strip():
-        raise Refusal("name_required", N_("Please type the visitor's full name."))
-    children = sum(1 for f in req.followers if f.get("child"))
-    adults = len(req.followers) - children
+def check_party_size(ref: Reference, cfg, followers: list[dict]) -> None:
+    """Refuse (``too_many_followers``) more followers or children than the facility allows with one visitor."""
+    children = sum(1 for f in followers if f.get("child"))
     max_f, max_c = ref.limit("max_followers"), ref.limit("max_children")
-    counted = len(req.followers) if cfg.limits.children_count_as_followers else adults
+    counted = len(followers) if cfg.limits.children_count_as_followers else len(followers) - children
     if counted > max_f:
         raise Refusal("too_many_followers", N_("At most {max} followers may come with one visitor."),
                       N_("Remove a follower, or let them register as a visitor on another day."), max=max_f)
     if children > max_c:
         raise Refusal("too_many_followers", N_("At most {max} children may come with one visitor."),
                       N_("Remove a follower, or let them register as a visitor on another day."), max=max_c)
+
+
+def check_visitable(inmate: Inmate) -> None:
+    """Refuse (``inmate_not_visitable``) an inmate who may not receive visits now (flag, released, transferred)."""
+    if not inmate.visitable or inmate.status != "active":
+        raise Refusal("inmate_not_visitable", N_("{name} cannot receive visits at this time."), HINT_ASK_OFFICER,
+                      name=inmate.name)
+
+
+def _check_people(req: VisitRequest, ref: Reference, cfg, today: date) -> tuple[list[str], list[dict]]:
+    """Validate visitor and followers; returns every NIK in the party (normalised, the visitor's first) and
+    the followers as they are stored (NIKs normalised, empty fields dropped)."""
+    niks = [nikmod.validate_nik(req.visitor_nik, today).nik]
+    if not (req.visitor_name or "").strip():
+        raise Refusal("name_required", N_("Please type the visitor's full name."))
+    check_party_size(ref, cfg, req.followers)
     followers = []
     for f in req.followers:
         if not (f.get("name") or "").strip():
@@ -202,9 +213,7 @@ def _check_slot(conn, ref: Reference, day: date, code: str, kind: str, inmate: I
     _, end = session_window(ref, day, code)
     if now >= end:
         raise Refusal("session_closed", N_("This session is over."), HINT_OTHER_DAY)
-    if not inmate.visitable or inmate.status != "active":
-        raise Refusal("inmate_not_visitable", N_("{name} cannot receive visits at this time."), HINT_ASK_OFFICER,
-                      name=inmate.name)
+    check_visitable(inmate)
     if inmate.code not in slot["inmate_codes"]:
         which = Msg(N_("detainees (tahanan)") if inmate.code == "A" else N_("sentenced inmates (narapidana)"))
         raise Refusal("day_not_allowed_for_inmate_code", N_("This session is not for visiting {group}."),
@@ -342,8 +351,8 @@ def redeem_booking(store, cfg, key: DeviceKey, booking_code: str, now: datetime 
     def by_id(conn) -> Inmate:
         inmate = inmate_by_id(conn, b["inmate_id"])
         if inmate is None:
-            raise Refusal("inmate_not_found", N_("No inmate was found for \u201c{query}\u201d."), HINT_ASK_OFFICER,
-                          query=b["inmate_id"])
+            raise Refusal("inmate_not_found", N_("The inmate of booking {code} is no longer at this facility."),
+                          HINT_ASK_OFFICER, code=code)
         return inmate
 
     return _write(store, cfg, key, req, by_id, "pre_registered", now)

@@ -58,8 +58,19 @@ def normalise_phone(text: str) -> str:
 
 
 def find_inmate(store, query: str):
-    """The inmate by registration number or exact name; raises Refusal ``inmate_not_found``/``inmate_ambiguous``."""
-    return _domain("reference").find_inmate(store, query)
+    """The inmate by registration number or exact name, who may receive visits; raises the domain's Refusal
+    (``inmate_not_found``, ``inmate_ambiguous``, ``inmate_not_visitable``) so the visitor learns it at once."""
+    inmate = _domain("reference").find_inmate(store, query)
+    _domain("visits").check_visitable(inmate)
+    return inmate
+
+
+def check_followers(services, followers: list[dict]) -> None:
+    """Raises the domain's Refusal ``too_many_followers`` when this party is larger than the facility allows."""
+    store = services.store
+    with store.lock:
+        ref = _domain("reference").read_reference(store.conn)
+    _domain("visits").check_party_size(ref, services.cfg, followers)
 
 
 def sessions(store, day: date) -> list[SessionChoice]:

@@ -59,7 +59,8 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
     """Register one visit through the touch UI; returns (queue number shown, ticket QR payload shown).
 
     ``day`` picks the day button on the session screen (0 = today); ``until`` ("visit_inmate" after the search,
-    "visit_session" with the day shown, "visit_confirm" before printing) stops there and returns None."""
+    "visit_session" with the day shown, "visit_confirm" before printing) stops there and returns None, as does a
+    refusal while adding a follower."""
     app = h.app
     shot = h.screenshot if shots else (lambda _n: None)
     h.tap(tile(h, "visit"))
@@ -98,6 +99,9 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
         h.type(add.ids.keyboard, f"ANAK {chr(65 + n)}")
         h.tap(add.ids.child, count=False)  # a child under 17 needs no ID
         h.tap(add.ids.choices.children[-3], count=False)  # son / daughter
+        h.settle()
+        if app.panel is not None:  # refused (e.g. too many followers): the caller looks at the panel
+            return None
     shot("visit-followers")
     h.tap(fscreen.ids.next)
     h.settle()

@@ -94,7 +94,7 @@ class Case:
     id: str
     change: Callable[[dict], None]  # the rule, as HQ's reference data sets it
     expect: Callable[[], tuple[str, str]]  # (message, what to do next) in Indonesian
-    stop: str = "visit_confirm"  # where the UI stops the visitor: the inmate or session screen, or the final write
+    stop: str = "visit_confirm"  # where the UI stops the visitor: inmate, follower or session screen, or the write
     back: str = "visit_confirm"  # the screen after touching OK on the refusal
     late: bool = False  # the rule changes while the visitor is on the confirmation screen (another kiosk, HQ)
     flow: dict = field(default_factory=dict)  # register_once arguments
@@ -122,7 +122,7 @@ CASES = [  # a full session cannot be touched ("Penuh"): the refusal is met when
     Case("too_many_followers", limits(max_followers=1),
          lambda: (t("At most {max} followers may come with one visitor.", max=1),
                   t("Remove a follower, or let them register as a visitor on another day.")),
-         back="visit_followers", flow={"followers": 2}),
+         stop="visit_follower", back="visit_follower", flow={"followers": 2}),  # refused as it is added
     Case("closed-emergency", lambda doc: doc.update(emergency_close={"closed": True, "reason": "Razia", "until": None}),
          lambda: (t("Visits are closed today by the facility (emergency)."), t(OTHER_DAY)), stop="visit_session"),
     Case("closed-exception",
@@ -131,13 +131,13 @@ CASES = [  # a full session cannot be touched ("Penuh"): the refusal is met when
          stop="visit_session"),
     Case("inmate_not_visitable", lambda doc: None,
          lambda: (t("{name} cannot receive visits at this time.", name="Yosef Manurung"), t(ASK_OFFICER)),
-         back="visit_inmate", flow={"inmate_reg_no": ISOLATED}),
+         stop="visit_inmate", flow={"inmate_reg_no": ISOLATED}),  # refused when found
     Case("inmate_not_found", lambda doc: None,
          lambda: (t("No inmate was found for \u201c{query}\u201d.", query="BI.9999/2025"),
                   t("Type the full registration number (e.g. BI.1234/2025) or the full name exactly.")),
          stop="visit_inmate", flow={"inmate_reg_no": "BI.9999/2025"}),
     Case("inmate_not_found-booking", lambda doc: doc["pre_registrations"][0].update(inmate_id="inm-9999"),
-         lambda: (t("No inmate was found for \u201c{query}\u201d.", query="inm-9999"), t(ASK_OFFICER)),
+         lambda: (t("The inmate of booking {code} is no longer at this facility.", code="BK01DEMO"), t(ASK_OFFICER)),
          stop="booking", back="booking"),
     Case("lead_time", limits(pre_registration_lead_days=2),
          lambda: (t("Registration for another day must be made {days} day(s) ahead.", days=2), t(OTHER_DAY)),

@@ -272,6 +272,11 @@ class FollowerAddScreen(VisitStep):
             follower = Follower(name=name, relationship=relationship, nik=idno, child=self.child)
         else:
             follower = Follower(name=name, relationship=relationship, id_number=idno, child=self.child)
+        party = [f.as_request() for f in [*self.form.followers, follower]]
+        self.app.run_job(lambda: visit_api.check_followers(self.app.services, party),
+                         lambda _ok: self._added(follower), self.refuse)
+
+    def _added(self, follower: Follower) -> None:
         self.form.followers.append(follower)
         self.reset()
         self.app.go("visit_followers")
