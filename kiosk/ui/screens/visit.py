@@ -17,6 +17,7 @@ from kiosk.ids import today_wib
 from kiosk.ui import visit_api
 from kiosk.ui.messages import printer_error_text, refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.theme import theme
 from kiosk.ui.visit_form import RELATIONSHIP_LABELS, RELATIONSHIPS, Follower
 from kiosk.ui.widgets.base import BigButton, DataButton
 
@@ -223,7 +224,6 @@ class VisitFollowersScreen(VisitStep):
 class FollowerAddScreen(VisitStep):
     instruction = N_("Type the follower's name and ID number, then choose the relationship.")
     child = BooleanProperty(False)
-    help = StringProperty("")
 
     def on_pre_enter(self, *a) -> None:
         super().on_pre_enter(*a)
@@ -233,7 +233,6 @@ class FollowerAddScreen(VisitStep):
         self.ids.name.value = ""
         self.ids.idno.value = ""
         self.child = False
-        self.help = ""
 
     def focus(self, which: str) -> None:
         self.ids.name.focused = which == "name"
@@ -248,7 +247,7 @@ class FollowerAddScreen(VisitStep):
         grid = self.ids.choices
         grid.clear_widgets()
         for code, label in RELATIONSHIPS[:5]:
-            b = BigButton(text=_(label), style="secondary")
+            b = BigButton(text=_(label), style="secondary", font_size=theme.font_body)
             b.bind(on_release=lambda _b, c=code: self.add(c))
             grid.add_widget(b)
 
@@ -258,16 +257,16 @@ class FollowerAddScreen(VisitStep):
         self.ids.name.error = len(name) < 2
         self.ids.idno.error = not idno and not self.child
         if self.ids.name.error:
-            self.help = _("Please type the follower's full name.")
+            self._problem(_("Please type the follower's full name."))
             return
         if self.ids.idno.error:
-            self.help = _("An adult follower needs a NIK or another ID number. Children under 17 need none.")
+            self._problem(_("An adult follower needs a NIK or another ID number. Children under 17 need none."))
             return
         if len(idno) == 16 and idno.isdigit():
             problem = visit_api.nik_problem(idno)
             if problem is not None:
                 self.ids.idno.error = True
-                self.help = refusal_texts(problem)[0] if hasattr(problem, "message") else str(problem)
+                self._problem(*refusal_texts(problem))
                 return
             follower = Follower(name=name, relationship=relationship, nik=idno, child=self.child)
         else:
@@ -275,6 +274,10 @@ class FollowerAddScreen(VisitStep):
         party = [f.as_request() for f in [*self.form.followers, follower]]
         self.app.run_job(lambda: visit_api.check_followers(self.app.services, party),
                          lambda _ok: self._added(follower), self.refuse)
+
+    def _problem(self, message: str, hint: str = "") -> None:
+        """Errors in a panel: this screen has no room for a second line under its keyboard."""
+        self.app.show_message(_("Check the follower's details"), message, hint)
 
     def _added(self, follower: Follower) -> None:
         self.form.followers.append(follower)
