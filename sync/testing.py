@@ -5,7 +5,6 @@ queued events, and HQ-side look-ups. Everything speaks real HTTP on loopback wit
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from hq.operators import add_facility
 from hq.schema import events
 from kiosk import config as config_mod
 from kiosk import identity
+from kiosk.children import die_with_parent
 from kiosk.events import DeviceInitialised, ProbeRecorded, VisitCheckedIn, VisitRegistered
 from kiosk.store import Store
 
@@ -52,17 +52,6 @@ def pg_available() -> bool:
 def pg_url(prefix: str = "t") -> str:
     """A PostgreSQL URL with a fresh schema (drop it with ``Database(url).drop_pg_schema()``)."""
     return f"{PG_BASE}?schema={prefix}_{uuid.uuid4().hex[:12]}"
-
-
-def die_with_parent() -> None:
-    """``preexec_fn`` for test servers: the kernel sends SIGTERM when the test process dies, even by a signal or
-    an abrupt exit that skips fixture teardown, so no server outlives its test run (Linux; elsewhere a no-op)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 class HQProcess:

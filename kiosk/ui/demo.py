@@ -26,6 +26,8 @@ from pathlib import Path
 
 import requests
 
+from kiosk.children import die_with_parent
+
 log = logging.getLogger(__name__)
 FACILITY = "LPS-DEMO"
 FACILITY_NAME = "Lapas Kelas IIA Demo"
@@ -61,7 +63,8 @@ class Demo:
     def spawn(self, name: str, *args: str, stdin=None, first_line: bool = False) -> str:
         out = open(self.logs / f"{name}.log", "ab")
         proc = subprocess.Popen([sys.executable, "-u", "-m", "kiosk", *args], stdin=stdin or subprocess.DEVNULL,
-                                stdout=subprocess.PIPE if first_line else out, stderr=out, start_new_session=True)
+                                stdout=subprocess.PIPE if first_line else out, stderr=out, start_new_session=True,
+                                preexec_fn=die_with_parent)
         self.procs.append((name, proc))
         if first_line:
             line = proc.stdout.readline().decode().strip()
