@@ -19,8 +19,8 @@ from tests.conftest import ROOT, lapas
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 
-def _start(data_dir):
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "demo", "--data-dir", str(data_dir)],
+def _start(data_dir, *extra: str):
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "demo", "--data-dir", str(data_dir), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                             start_new_session=True)
     lines, deadline = [], time.monotonic() + 120
@@ -56,9 +56,10 @@ def _alive(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
         time.sleep(0.2)
 
 
-def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
+@pytest.mark.parametrize("role", ["kiosk", "guard"])
+def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path, role):
     data = tmp_path / "demo-data"
-    proc, info = _start(data)
+    proc, info = _start(data, *(["--guard"] if role == "guard" else []))
     try:
         hq = info["HQ"].split()[0]
         tree = _tree(proc)
@@ -67,13 +68,13 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path):
             assert part in names, names
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the daemon reaches HQ: the device is seen there
-            report = json.loads(lapas("doctor", "--data-dir", str(data / "kiosk"), "--json").stdout)
+            report = json.loads(lapas("doctor", "--data-dir", str(data / role), "--json").stdout)
             if report.get("last_sync"):
                 break
             time.sleep(1)
         assert report.get("last_sync"), report
         page = requests.get(f"{hq}/dashboard/LPS-DEMO", timeout=10)
-        assert page.status_code == 200 and "kiosk-demo" in page.text
+        assert page.status_code == 200 and f"{role}-demo" in page.text
         assert (data / "run" / "printer.tty").exists() and (data / "run" / "scanner.tty").exists()
     finally:
         os.killpg(proc.pid, signal.SIGINT)  # what one Ctrl-C in the terminal sends
