@@ -69,7 +69,7 @@ def serve_cmd(db_url, host, port, workers, verbose):
 
     import uvicorn
 
-    from hq.app import create_app
+    from hq.app import create_app, tune_gc
 
     setup_logging(verbose)
     db = _open(db_url)
@@ -80,7 +80,9 @@ def serve_cmd(db_url, host, port, workers, verbose):
     opts = dict(host=host, port=port, log_level="debug" if verbose else "warning", access_log=verbose,
                 timeout_keep_alive=30)
     if workers == 1:
-        uvicorn.run(create_app(db), **opts)
+        app = create_app(db)
+        tune_gc()
+        uvicorn.run(app, **opts)
     else:
         db.dispose()
         os.environ["LAPAS_HQ_DB"] = db.url_text
