@@ -41,6 +41,7 @@ class SessionChoice:
     remaining: int | None
     open: bool
     reason: str = ""  # msgid when closed
+    inmate_codes: tuple[str, ...] = ()  # whose inmates may be visited in it (A tahanan, B narapidana)
 
 
 def nik_problem(nik: str) -> Any:
@@ -75,8 +76,14 @@ def check_followers(services, followers: list[dict]) -> None:
 
 def sessions(store, day: date) -> list[SessionChoice]:
     return [SessionChoice(code=s.session, label=s.label, start=s.start, end=s.end, remaining=s.walk_in_remaining,
-                          open=s.open, reason=s.reason)
+                          open=s.open, reason=s.reason, inmate_codes=tuple(s.inmate_codes))
             for s in _domain("visits").available_sessions(store, day)]
+
+
+def lead_days(store) -> int:
+    """How many days ahead a visit for another day must be registered (0: any day)."""
+    with store.lock:
+        return _domain("reference").read_reference(store.conn).limit("pre_registration_lead_days")
 
 
 def inmate_text(inmate: Any) -> tuple[str, str, str]:

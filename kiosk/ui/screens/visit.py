@@ -321,23 +321,39 @@ class VisitSessionScreen(VisitStep):
         day = self.days()[self.day_index]
         self.note = _("Loading sessions...")
         self.ids.sessions.clear_widgets()
-        self.app.run_job(lambda: visit_api.sessions(self.app.services.store, day),
-                         lambda items: self._show(day, items), lambda exc: self.refuse(exc))
+        store = self.app.services.store
+        self.app.run_job(lambda: (visit_api.sessions(store, day), visit_api.lead_days(store)),
+                         lambda got: self._show(day, *got), lambda exc: self.refuse(exc))
 
-    def _show(self, day, items) -> None:
+    def _not_for(self, s) -> str:
+        """Why this visitor cannot take session ``s`` although it is open (the rules the write would refuse)."""
+        inmate = self.form.inmate
+        if inmate is not None and s.inmate_codes and inmate.code not in s.inmate_codes:
+            group = _("detainees (tahanan)") if inmate.code == "A" else _("sentenced inmates (narapidana)")
+            return _("This session is not for visiting {group}.").format(group=group)
+        return ""
+
+    def _show(self, day, items, lead: int = 0) -> None:
         box = self.ids.sessions
         box.clear_widgets()
         self.note = "" if items else _("No visiting sessions on this day. Choose another day.")
+        ahead = (day - today_wib()).days
+        too_soon = 0 < ahead < lead
         for s in items:
             text = f"{s.label}  {s.start}-{s.end}"
             full = s.open and s.remaining is not None and s.remaining <= 0
-            if full:
+            not_for = self._not_for(s) if s.open else ""
+            if s.open and too_soon:
+                not_for = _("Registration for another day must be made {days} day(s) ahead.").format(days=lead)
+            if not_for:
+                text += "\n" + not_for
+            elif full:
                 text += "\n" + _("Full")
             elif s.open and s.remaining is not None:
                 text += "\n" + _("{n} places left").format(n=s.remaining)
             elif not s.open:
                 text += "\n" + (translate(s.reason) if s.reason else _("Closed"))
-            usable = s.open and not full
+            usable = s.open and not full and not not_for
             b = DataButton(text=text, style="primary" if usable else "secondary", disabled=not usable)
             b.bind(on_release=lambda _b, sc=s: self.choose(day, sc))
             box.add_widget(b)
