@@ -114,7 +114,9 @@ def _closed_reason(ref: Reference, day: date, now: datetime) -> str:
     if ec.get("closed"):
         until = ec.get("until")
         if not until or day.isoformat() <= until:
-            return N_("Visits are closed today by the facility (emergency).")
+            if day == today_wib(now):
+                return N_("Visits are closed today by the facility (emergency).")
+            return N_("Visits are closed by the facility (emergency) until further notice.")
     ex = ref.exception_for(day)
     if ex and ex.get("closed", True):
         return N_("There are no visits on this date (holiday or facility event).")

@@ -11,6 +11,7 @@ import pytest
 from kiosk.domain.nik import mask_nik
 from kiosk.domain.rules import Refusal
 from kiosk.domain.visits import available_sessions
+from kiosk.i18n import translate
 from tests.domain.helpers import (
     AT,
     FRI,
@@ -267,6 +268,9 @@ def test_emergency_close(tmp_path):
     assert r.code == "closed"
     assert r.text("id") == "Kunjungan hari ini ditutup oleh lapas (keadaan darurat)."
     assert not any(s.open for s in available_sessions(dev.store, MON, now=AT))
+    later = available_sessions(dev.store, WED, now=AT)  # a later day: not "today"
+    assert later and {translate(s.reason, "id") for s in later} == {
+        "Kunjungan ditutup oleh lapas (keadaan darurat) sampai ada pemberitahuan lebih lanjut."}
     # closed until Monday: Wednesday can be booked, Monday cannot
     dev.load(ref_doc(2, emergency_close={"closed": True, "reason": "Razia", "until": "2026-11-30"}))
     assert refusal(dev.register, 1).code == "closed"
