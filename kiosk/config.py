@@ -203,8 +203,8 @@ def _validate(cfg: Config, path: Path | None) -> None:
         raise ConfigError("ui.idle_countdown_s", cfg.ui.idle_countdown_s, "seconds below ui.idle_timeout_s", path)
     if not 50 <= cfg.ui.dpi <= 600:
         raise ConfigError("ui.dpi", cfg.ui.dpi, "an integer from 50 to 600", path)
-    if not 1 <= cfg.sync.batch_size <= 1000:
-        raise ConfigError("sync.batch_size", cfg.sync.batch_size, "an integer from 1 to 1000", path)
+    if not 1 <= cfg.sync.batch_size <= 500:  # sync.protocol.MAX_EVENTS: HQ refuses larger batches
+        raise ConfigError("sync.batch_size", cfg.sync.batch_size, "an integer from 1 to 500", path)
     if not 0 < cfg.sync.backoff_base_s <= cfg.sync.backoff_cap_s:
         raise ConfigError("sync.backoff_base_s", cfg.sync.backoff_base_s, "a number in (0, backoff_cap_s]", path)
     if cfg.sync.interval_s <= 0:
