@@ -22,7 +22,7 @@ def open_window(cfg: config_mod.Config, *, guard: bool, windowed: bool) -> None:
     """Start the Kivy app for ``cfg`` in this process and block until it closes."""
     from kiosk.ui import kivy_env
 
-    kivy_env.prepare(cfg.run_dir / "kivy", windowed=windowed, quiet=False)
+    kivy_env.prepare(cfg.run_dir / "kivy", windowed=windowed)  # Kivy logs through our logging, once
     if guard:
         from kiosk.ui.guard.app import GuardApp as AppCls
     else:
