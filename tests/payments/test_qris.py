@@ -139,7 +139,10 @@ def test_amount_with_fraction_refused():
 # --- build / round trips ------------------------------------------------------------------------------
 
 _ans = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=25)
-_subtags = st.dictionaries(st.sampled_from([f"{n:02d}" for n in range(0, 10)]), _ans, min_size=1, max_size=5)
+# a nested template must itself fit in 99 characters: with the GUID (18) at most 3 x (4 + 20) = 72 more
+_subtags = st.dictionaries(st.sampled_from([f"{n:02d}" for n in range(0, 10)]),
+                           st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1,
+                                   max_size=20), min_size=1, max_size=3)
 
 
 @st.composite
