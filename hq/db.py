@@ -109,11 +109,12 @@ class Database:
             dbapi_conn.commit()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, engine: Engine | None = None) -> Iterator[Connection]:
+        """A write transaction (on ``engine``, e.g. the group committer's own, else the database's)."""
         if self.dialect == "sqlite":
             # SQLite has one writer at a time; queue this process's writers on a lock instead of letting them
             # spin in SQLite's busy handler (which sleeps up to 100 ms between tries).
-            with self._write_lock, self.engine.connect() as conn, conn.begin():
+            with self._write_lock, (engine or self.engine).connect() as conn, conn.begin():
                 yield conn
             return
         with self.engine.connect() as conn:
@@ -250,13 +251,10 @@ class GroupCommitter:
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[Connection]:
-        if self.engine is None:
-            with self.db.write() as conn:
-                yield conn
-            return
-        with self.db._write_lock, self.engine.connect() as conn, conn.begin():
+        with self.db.write(self.engine) as conn:
             yield conn
-        self.checkpointer.poke()
+        if self.checkpointer is not None:
+            self.checkpointer.poke()
 
     def submit(self, fn):
         job = _Job(fn)

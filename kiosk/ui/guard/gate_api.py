@@ -65,7 +65,7 @@ def verdict_fields(v) -> dict[str, Any]:
     """What the verdict screen shows, from the gate's Verdict."""
     session = f"{v.session_label} ({v.session})" if v.session_label else v.session
     return {
-        "verdict": v.verdict, "reason": v.reason, "message": v.message, "params": v.detail.get("params", {}),
+        "verdict": v.verdict, "reason": v.reason, "message": v.message,
         "visit_id": v.visit_id, "visitor": v.visitor_name, "nik": v.nik_masked, "inmate": v.inmate_name,
         "followers": [n for n in v.followers if n], "session": session, "queue_no": v.queue_no, "people": v.people,
     }

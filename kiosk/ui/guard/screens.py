@@ -49,7 +49,7 @@ class VerdictScreen(KioskScreen):
         self.verdict = f["verdict"]
         self.visit_id = f["visit_id"] or ""
         self.headline = _(HEADLINES.get(self.verdict, self.verdict))
-        self.reason = translate(f["message"], **f["params"]) if f["message"] else ""
+        self.reason = translate(f["message"]) if f["message"] else ""
         self.done_text = ""
         rows = []
         if f["visitor"]:

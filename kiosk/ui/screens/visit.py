@@ -333,7 +333,7 @@ class VisitSessionScreen(VisitStep):
             return _("This session is not for visiting {group}.").format(group=group)
         return ""
 
-    def _show(self, day, items, lead: int = 0) -> None:
+    def _show(self, day, items, lead: int) -> None:
         box = self.ids.sessions
         box.clear_widgets()
         self.note = "" if items else _("No visiting sessions on this day. Choose another day.")
