@@ -1,6 +1,7 @@
 """Sync throughput and HQ acknowledgement latency, on loopback, against SQLite and PostgreSQL behind HQ.
 
-1. Drain N queued events (default 50,000) from one device to HQ with the real `lapas sync --once` process:
+1. Drain N queued events (default 50,000) from one device to HQ with the real `lapas sync --once` process
+   (its wall time, start-up and the final reference pull included), alternated with the direct insert, 3 rounds:
    events/s, the daemon's peak RSS, and the ratio against inserting the same rows directly into
    the same database's events table (SQLAlchemy Core executemany, one commit per 500 rows, as HQ commits per
    batch; a single-transaction figure is printed too). RSS is sampled every 10 ms with psutil.
@@ -10,7 +11,8 @@
    interval do): p50/p95 acknowledgement time.
 
 Goals (issue 5): >= 5,000 events/s on both backends, >= 0.3x the direct insert, daemon RSS < 100 MB,
-p95 <= 500 ms at 200 devices.   Usage: python bench/sync.py [N] [--no-pg] [--no-sqlite] [--pg-workers=K]
+p95 <= 500 ms at 200 devices.
+Usage: python bench/sync.py [N] [--no-pg] [--no-sqlite] [--pg-workers=K] [--rounds=R (drain/direct pairs, 3)]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,7 @@ DEVICES = 200
 PER_DEVICE = 20  # events in each simulated device's batch
 BATCH = 500
 WORKERS = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--pg-workers=")), "1"))
+ROUNDS = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--rounds=")), "3"))
 GOAL_RATE, GOAL_RATIO, GOAL_RSS_MB, GOAL_P95_MS = 5000, 0.3, 100, 500
 
 
@@ -219,22 +223,39 @@ def sustained(db_url: str, work: Path, period: float = 2.0, rounds: int = 5, per
             "rate": DEVICES / period}
 
 
+def rounds(name: str, url: str, work: Path) -> tuple[dict, float, float, list[float]]:
+    """Drain and direct insert alternated ROUNDS times (a noisy shared machine moves both): the median drain,
+    the median direct rates, and every round's sync/direct ratio."""
+    drains, directs = [], []
+    for r in range(ROUNDS):
+        rw = work / f"round{r}"
+        rw.mkdir()
+        drains.append(drain(url if "://" in url else str(rw / "hq.db"), rw))
+        directs.append(direct_insert(url, rw))
+        print(f"[{name}] round {r + 1}: drain {drains[-1]['rate']:,.0f} events/s, direct {directs[-1][0]:,.0f} "
+              f"rows/s -> {drains[-1]['rate'] / directs[-1][0]:.2f}", flush=True)
+    ratios = [d["rate"] / p for d, (p, _) in zip(drains, directs, strict=True)]
+    mid = sorted(range(ROUNDS), key=lambda i: drains[i]["rate"])[ROUNDS // 2]
+    d = {**drains[mid], "rss_mb": max(x["rss_mb"] for x in drains)}
+    return d, statistics.median(p for p, _ in directs), statistics.median(o for _, o in directs), ratios
+
+
 def report(name: str, url: str, work: Path) -> bool:
-    d = drain(url, work)
-    per_batch, one_tx = direct_insert(url, work)
+    d, per_batch, one_tx, ratios = rounds(name, url, work)
     (work / "burst").mkdir(exist_ok=True)
     b = burst(url, work / "burst")
     (work / "burst5").mkdir(exist_ok=True)
     b5 = burst(url, work / "burst5", per_device=5)
     (work / "sustained").mkdir(exist_ok=True)
     sus = sustained(url, work / "sustained")
-    ratio = d["rate"] / per_batch
+    ratio = statistics.median(ratios)
     ok = d["rate"] >= GOAL_RATE and ratio >= GOAL_RATIO and d["rss_mb"] < GOAL_RSS_MB and b["p95"] <= GOAL_P95_MS
-    print(f"[{name}] drain {d['events']} events in {d['seconds']:.1f} s = {d['rate']:,.0f} events/s "
-          f"(goal >= {GOAL_RATE:,}: {d['rate'] / GOAL_RATE:.2f}x)")
-    print(f"[{name}] direct insert, commit per {BATCH}: {per_batch:,.0f} rows/s -> sync/direct = {ratio:.2f} "
-          f"(goal >= {GOAL_RATIO}); one transaction: {one_tx:,.0f} rows/s -> {d['rate'] / one_tx:.2f}")
-    print(f"[{name}] daemon peak RSS {d['rss_mb']:.1f} MB (goal < {GOAL_RSS_MB} MB)")
+    print(f"[{name}] drain {d['events']} events in {d['seconds']:.2f} s = {d['rate']:,.0f} events/s, median of "
+          f"{ROUNDS} (goal >= {GOAL_RATE:,}: {d['rate'] / GOAL_RATE:.2f}x)")
+    print(f"[{name}] direct insert, commit per {BATCH}: {per_batch:,.0f} rows/s -> sync/direct = {ratio:.2f} median "
+          f"of {ROUNDS} rounds, range {min(ratios):.2f}-{max(ratios):.2f} (goal >= {GOAL_RATIO}); one transaction: "
+          f"{one_tx:,.0f} rows/s -> {d['rate'] / one_tx:.2f}")
+    print(f"[{name}] daemon peak RSS {d['rss_mb']:.1f} MB over all rounds (goal < {GOAL_RSS_MB} MB)")
     print(f"[{name}] {DEVICES} devices x {PER_DEVICE} events at once: ack p50 {b['p50']:.0f} ms, "
           f"p95 {b['p95']:.0f} ms (goal <= {GOAL_P95_MS}: {b['p95'] / GOAL_P95_MS:.2f}x of limit), "
           f"max {b['max']:.0f} ms, all {b['wall']:.1f} s")
@@ -248,6 +269,12 @@ def report(name: str, url: str, work: Path) -> bool:
 
 
 def main() -> int:
+    # an installed device has its modules byte-compiled (deploy/install.sh); this shell may forbid writing
+    # __pycache__ (PYTHONDONTWRITEBYTECODE), which would make the daemon compile every module at start
+    import compileall
+
+    for pkg in ("kiosk", "hardware", "sync", "hq"):
+        compileall.compile_dir(str(ROOT / pkg), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if "--no-sqlite" not in sys.argv:

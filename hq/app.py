@@ -21,7 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from typing_extensions import TypedDict
 
-from hq import auth, enrolment, ingest, reference
+from hq import auth, enrolment, ingest, ordering, reference
 from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, error_response, get_db, raw_request
 from hq.schema import devices
@@ -48,6 +48,9 @@ class EventBatch(BaseModel):
     device_id: str = Field(pattern=DEVICE_ID)
     device_time: str | None = Field(default=None, max_length=40, description="the device's own clock (UTC ISO)")
     pending: int | None = Field(default=None, ge=0, description="events still queued on the device")
+    after_seq: int | None = Field(default=None, ge=0, le=2**62, description=(
+        "store this batch only once HQ holds the device's events up to this seq (the batch sent just before, "
+        "still in flight); otherwise 409 out_of_order and nothing is stored"))
     events: list[EventIn] = Field(max_length=protocol.MAX_EVENTS)
 
 
@@ -63,6 +66,7 @@ class _BatchTD(TypedDict):
     device_id: Annotated[str, Field(pattern=DEVICE_ID)]
     device_time: NotRequired[Annotated[str, Field(max_length=40)] | None]
     pending: NotRequired[Annotated[int, Field(ge=0)] | None]
+    after_seq: NotRequired[Annotated[int, Field(ge=0, le=2**62)] | None]
     events: Annotated[list[_EventTD], Field(max_length=protocol.MAX_EVENTS)]
 
 
@@ -168,6 +172,7 @@ def create_app(db: Database) -> FastAPI:
     app = FastAPI(title="lapas-kiosk HQ", version="1",
                   description="Headquarters of lapas-kiosk: device enrolment, event ingest, reference data.")
     app.state.db = db
+    ingested = ordering.CommitSignal()
 
     @app.exception_handler(AuthError)
     async def _auth_error(request: Request, exc: AuthError):
@@ -229,18 +234,28 @@ def create_app(db: Database) -> FastAPI:
             if body["device_id"] != device.device_id:
                 raise APIError(403, protocol.E_DEVICE_MISMATCH,
                                f"device {device.device_id} may push only its own events")
+            ordering.check_order(device, body)
             return ingest.ingest(conn, device, body, careful=careful, thorough=thorough)
 
-        for attempt in range(5):
+        attempt = 0
+        order_deadline = None
+        while attempt < 5:
             try:
                 answer = await db.run_write_async(job)  # resolved only after the commit
+                ingested.notify(body["device_id"])
                 return Response(pydantic_core.to_json(answer), media_type="application/json")
+            except ordering.OutOfOrder as exc:  # the batch it follows is still on its way: wait for a commit
+                order_deadline = order_deadline or time.monotonic() + ordering.ORDER_WAIT_S
+                if not await ingested.wait(body["device_id"], order_deadline):
+                    raise APIError(409, protocol.E_OUT_OF_ORDER, str(exc)) from None
+                continue
             except IntegrityError:  # a concurrent copy committed first, or an event id held by another device
                 log.info("ingest conflict for %s (attempt %d); retrying", body["device_id"], attempt + 1)
                 thorough = True
             except ingest.ProjectionCrashed as exc:
                 log.error("%s; retrying the batch with per-event savepoints", exc)
                 careful = True
+            attempt += 1
         raise APIError(503, "conflict", "the batch kept conflicting with concurrent writes; retry later")
 
     @app.get("/v1/reference", response_model=ReferenceDoc, responses={**ERRORS, 304: {"description": "unchanged"}},

@@ -98,6 +98,7 @@ class UISection:
 class SyncSection:
     interval_s: float = 10.0
     batch_size: int = 200
+    in_flight: int = 2
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 900.0
 
@@ -205,6 +206,8 @@ def _validate(cfg: Config, path: Path | None) -> None:
         raise ConfigError("ui.dpi", cfg.ui.dpi, "an integer from 50 to 600", path)
     if not 1 <= cfg.sync.batch_size <= 500:  # sync.protocol.MAX_EVENTS: HQ refuses larger batches
         raise ConfigError("sync.batch_size", cfg.sync.batch_size, "an integer from 1 to 500", path)
+    if not 1 <= cfg.sync.in_flight <= 4:
+        raise ConfigError("sync.in_flight", cfg.sync.in_flight, "an integer from 1 to 4", path)
     if not 0 < cfg.sync.backoff_base_s <= cfg.sync.backoff_cap_s:
         raise ConfigError("sync.backoff_base_s", cfg.sync.backoff_base_s, "a number in (0, backoff_cap_s]", path)
     if cfg.sync.interval_s <= 0:

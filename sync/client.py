@@ -40,6 +40,12 @@ class Unreachable(SyncError):
     code = "unreachable"
 
 
+class OutOfOrder(Unreachable):
+    """HQ refused a batch sent with ``after_seq`` because the batch before it has not arrived (409)."""
+
+    code = "out_of_order"
+
+
 class Refused(SyncError):
     code = "refused"
     retryable = False
@@ -59,6 +65,12 @@ class HQClient:
         self.session = session or requests.Session()
         self.offset = 0.0  # HQ time minus our clock, learned from answers
 
+    def sibling(self) -> HQClient:
+        """Another client for the same device and HQ, on its own connection (for a second thread)."""
+        twin = HQClient(self.base, self.device_id, self.key, timeout=self.timeout, clock=self.clock)
+        twin.offset = self.offset
+        return twin
+
     def close(self) -> None:
         self.session.close()
 
@@ -68,15 +80,13 @@ class HQClient:
         return (min(5.0, self.timeout), self.timeout)
 
     def _send(self, method: str, path_qs: str, body: bytes, extra: dict[str, str] | None = None,
-              device_id: str | None = None, on_signed: Callable[[], None] | None = None) -> requests.Response:
+              device_id: str | None = None) -> requests.Response:
         for attempt in (1, 2):
             ts = int(self.clock() + self.offset)
             headers = protocol.sign_headers(self.key, device_id or self.device_id, method, path_qs, body, ts)
             headers.update(extra or {})
             if body:
                 headers["Content-Type"] = "application/json"
-            if on_signed is not None and attempt == 1:
-                on_signed()
             try:
                 resp = self.session.request(method, self.base + path_qs, data=body or None, headers=headers,
                                             timeout=self._timeouts())
@@ -102,6 +112,8 @@ class HQClient:
         if resp.status_code >= 400:
             err = _error_body(resp)
             code = err.get("code") or f"http_{resp.status_code}"
+            if resp.status_code == 409 and code == protocol.E_OUT_OF_ORDER:
+                raise OutOfOrder(f"HQ refused: {code}: {err.get('message', '')}", code)
             raise Refused(f"HQ refused: {code}: {err.get('message', resp.text[:200])}", code, resp.status_code)
         try:
             data = resp.json()
@@ -119,10 +131,14 @@ class HQClient:
                       device_id: str | None = None) -> bytes:
         return encode_batch(device_id or self.device_id, iso_now(self.clock), events, pending)
 
-    def encode_json_events(self, event_json: list[str], pending: int | None = None) -> bytes:
-        """A batch body from events already encoded as JSON objects (see ``outbox.pending_batch_json``)."""
-        head = json.dumps({"device_id": self.device_id, "device_time": iso_now(self.clock), "pending": pending},
-                          separators=(",", ":"))
+    def encode_json_events(self, event_json: list[str], pending: int | None = None,
+                           after_seq: int | None = None) -> bytes:
+        """A batch body from events already encoded as JSON objects (see ``outbox.pending_batch_json``).
+        ``after_seq``: HQ stores the batch only after the device's events up to that seq (hq/ordering.py)."""
+        head = {"device_id": self.device_id, "device_time": iso_now(self.clock), "pending": pending}
+        if after_seq is not None:
+            head["after_seq"] = after_seq
+        head = json.dumps(head, separators=(",", ":"))
         return (head[:-1] + ',"events":[' + ",".join(event_json) + "]}").encode("utf-8")
 
     def post_events(self, events: list[dict[str, Any]], pending: int | None = None,
@@ -130,10 +146,9 @@ class HQClient:
         """Push one batch; returns HQ's answer with every sent event's result (validated)."""
         return self.post_encoded(self.encode_events(events, pending, device_id), device_id)
 
-    def post_encoded(self, body: bytes, device_id: str | None = None,
-                     on_signed: Callable[[], None] | None = None) -> dict[str, Any]:
-        """Push one encoded batch. ``on_signed`` runs once, when the request is signed and about to go out."""
-        data = self._check(self._send("POST", "/v1/events", body, device_id=device_id, on_signed=on_signed))
+    def post_encoded(self, body: bytes, device_id: str | None = None) -> dict[str, Any]:
+        """Push one encoded batch."""
+        data = self._check(self._send("POST", "/v1/events", body, device_id=device_id))
         results = data.get("results")
         if not isinstance(results, list) or not all(
                 isinstance(r, dict) and isinstance(r.get("event_id"), str) and r.get("status") in STATUSES

@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from kiosk.ids import iso
 from kiosk.store import Store, outbox
 from sync import protocol
 from sync.backoff import Backoff, Clock
-from sync.client import HQClient, SyncError, Unreachable
+from sync.client import HQClient, OutOfOrder, SyncError, Unreachable
 
 log = logging.getLogger("lapas.sync")
 LOCK_NAME = "sync.lock"
@@ -133,11 +134,15 @@ class Daemon:
         self.sent_total = 0
         self._pending = 0
         self._last_status = 0.0
+        self.in_flight = max(1, cfg.sync.in_flight)
         self._executor: ThreadPoolExecutor | None = None
+        self._clients: list[HQClient] = [self.client]
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+        for c in self._clients[1:]:
+            c.close()
         self.client.close()
         self.store.close()
 
@@ -170,51 +175,79 @@ class Daemon:
     def push(self) -> int:
         """Send every pending event, batch by batch; returns how many HQ answered. Raises SyncError.
 
-        Batch N+1 is posted only after HQ answered batch N (so HQ receives events in ``seq`` order). While N+1
-        is in flight, a helper thread (the only user of the connection meanwhile) marks N's answers and then
-        reads N+2: the local fsync and the next read overlap HQ's work instead of adding to it. Each read is
-        one short statement, finished before its own batch is posted; no read stays open while the daemon
-        waits for an answer.
+        Up to ``sync.in_flight`` batches are on the wire at once, each on its own HTTP connection. A batch sent
+        while the one before it is unanswered names that batch's last ``seq`` as ``after_seq``, and HQ stores
+        it only after that batch (see ``hq/ordering.py``), so HQ still receives events in ``seq`` order. While
+        batches are in flight, this thread -- the connection's only user -- marks the oldest answer and reads
+        the next batch: the local fsync and the next read overlap HQ's work instead of adding to it. Each read
+        is one short statement; no read stays open while the daemon waits for an answer. A batch HQ refuses as
+        out of order (the one before it never arrived) is sent again on its own, in order.
         """
         sent = 0
         self._pending = outbox.stats(self.conn)["pending"]
         self._last_status = time.monotonic()
+        window = self.in_flight
+        inflight: deque[tuple[list, Future]] = deque()
         batch = self._read(0)
-        answer = self._post(batch) if batch else None
-        nxt = self._read(batch[-1][0]) if batch else []
-        while batch and not self.stop.is_set():
-            done, next_answer, after = self._post_while_marking(batch, answer, nxt)
-            sent += done
-            if not nxt:
-                break
-            batch, answer, nxt = nxt, next_answer, after
-        return sent
 
-    def _post_while_marking(self, batch, answer, nxt) -> tuple[int, dict[str, Any] | None, list]:
-        """Post ``nxt`` while the helper marks ``batch`` with ``answer`` and then reads the batch after ``nxt``:
-        (events marked, HQ's answer for ``nxt``, the read-ahead). The helper starts once ``nxt``'s request is
-        signed, so its Python work does not compete with the signing for the GIL."""
-        work: list[Future] = []
-
-        def start() -> None:
-            if not work:
-                work.append(self._pool().submit(self._apply_then_read, batch, answer, nxt))
+        def fill() -> list:
+            nxt = batch
+            while nxt and len(inflight) < window and not self.stop.is_set():
+                after = inflight[-1][0][-1][0] if inflight else None
+                inflight.append((nxt, self._post_async(nxt, after, len(inflight))))
+                nxt = self._read(nxt[-1][0])
+            return nxt
 
         try:
-            next_answer = self._post(nxt, on_signed=start) if nxt else None
+            while True:
+                batch = fill()
+                if not inflight:
+                    break
+                done, fut = inflight.popleft()
+                try:
+                    answer = _answer(fut)
+                except OutOfOrder:  # what it followed never arrived: drain the rest, resend in order, alone
+                    log.info("batch from seq %d refused as out of order; resending it alone", done[0][0])
+                    self._settle(inflight)
+                    inflight.clear()
+                    batch, window = done, 1
+                    continue
+                finally:
+                    fut = None  # see _answer
+                batch = fill()  # keep HQ busy while the answer is marked here
+                sent += self._apply(done, answer)
         finally:
-            start()
-            done, after = work[0].result()  # a failed mark (or an incomplete answer) raises here
-        return done, next_answer, after
+            self._settle(inflight)  # a failure: wait for the requests still out (their answers are dropped)
+            inflight.clear()
+        return sent
 
-    def _apply_then_read(self, batch, answer, nxt) -> tuple[int, list[tuple[int, str, str]]]:
-        """Mark ``batch``'s answers, then read the batch after ``nxt`` (empty when ``nxt`` is the last)."""
-        done = self._apply(batch, answer)
-        return done, (self._read(nxt[-1][0]) if nxt and not self.stop.is_set() else [])
+    @staticmethod
+    def _settle(inflight) -> None:
+        """Wait for abandoned requests; their batches stay pending and are sent again. (``exception()``
+        waits without raising, so no traceback ties this frame to the stored exception.)"""
+        for _b, fut in inflight:
+            fut.exception()
+
+    def _post_async(self, batch: list[tuple[int, str, str]], after_seq: int | None, slot: int) -> Future:
+        body = self.client.encode_json_events([b[2] for b in batch], self._pending, after_seq=after_seq)
+        if len(body) > protocol.MAX_BODY_BYTES:  # one event alone is too large: it can never be sent
+            fut: Future = Future()
+            fut.set_result({"results": [{"event_id": batch[0][1], "seq": batch[0][0], "status": "rejected",
+                                         "code": "too_large",
+                                         "message": f"event of {len(body)} bytes exceeds the limit"}]})
+            return fut
+        return self._pool().submit(self._client(slot).post_encoded, body)
+
+    def _client(self, slot: int) -> HQClient:
+        """One HTTP client per in-flight slot (a keep-alive connection each; requests sessions are not shared
+        between threads)."""
+        while len(self._clients) <= slot:
+            self._clients.append(self.client.sibling())
+        return self._clients[slot]
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="lapas-sync-mark")
+            self._executor = ThreadPoolExecutor(self.in_flight, thread_name_prefix="lapas-sync-post")
         return self._executor
 
     def _read(self, after_seq: int) -> list[tuple[int, str, str]]:
@@ -229,13 +262,6 @@ class Daemon:
                     self.client.encode_json_events([b[2] for b in batch], self._pending)) <= protocol.MAX_BODY_BYTES:
                 return batch
             limit = max(1, len(batch) // 2)
-
-    def _post(self, batch: list[tuple[int, str, str]], on_signed: Callable[[], None] | None = None) -> dict[str, Any]:
-        body = self.client.encode_json_events([b[2] for b in batch], self._pending)
-        if len(body) > protocol.MAX_BODY_BYTES:  # one event alone is too large: it can never be sent
-            return {"results": [{"event_id": batch[0][1], "seq": batch[0][0], "status": "rejected",
-                                 "code": "too_large", "message": f"event of {len(body)} bytes exceeds the limit"}]}
-        return self.client.post_encoded(body, on_signed=on_signed)
 
     def _apply(self, batch: list[tuple[int, str, str]], answer: dict[str, Any]) -> int:
         self.faults.hit("after_post")
@@ -338,6 +364,19 @@ class Daemon:
                 break
             if max_cycles is not None and n >= max_cycles:
                 break
+
+
+def _answer(fut: Future) -> dict[str, Any]:
+    """The future's answer, or its exception raised without a reference cycle (the exception's traceback holds
+    the caller's frame; were the frame to hold the future, and the future the exception, every failed cycle
+    of a long outage would keep a batch alive until a full garbage collection)."""
+    exc = fut.exception()
+    if exc is None:
+        return fut.result()
+    try:
+        raise exc
+    finally:
+        exc = fut = None
 
 
 def _int(v: Any) -> int | None:

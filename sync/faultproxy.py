@@ -9,8 +9,9 @@ every request goes to HQ on a fresh upstream connection:
 * ``delay``       forward the request, hold HQ's answer ``delay_s`` (past the client's timeout), then send it
 * ``truncate``    forward the request, send only half of HQ's answer, then close
 * ``duplicate``   send the request to HQ twice (two connections) and return the second answer
+* ``late``        hold the request ``delay_s`` before forwarding it (a slow link: a later request overtakes it)
 
-A faulty mode ends the client connection after its request.
+A faulty mode (all but ``pass`` and ``late``) ends the client connection after its request.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
-MODES = ("pass", "reset", "drop", "delay", "truncate", "duplicate")
+MODES = ("pass", "reset", "drop", "delay", "truncate", "duplicate", "late")
 
 
 def _read_message(sock: socket.socket, timeout: float = 30.0) -> bytes:
@@ -132,6 +133,8 @@ class FaultProxy:
                     return _reset(client)
                 if mode == "duplicate":
                     self._upstream_call(request)
+                if mode == "late":
+                    time.sleep(self.delay_s)
                 try:
                     answer = self._upstream_call(request)
                 except OSError:

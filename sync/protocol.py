@@ -43,6 +43,7 @@ E_REVOKED = "revoked"
 E_DEVICE_MISMATCH = "device_mismatch"
 E_BATCH_TOO_LARGE = "batch_too_large"
 E_BAD_REQUEST = "bad_request"
+E_OUT_OF_ORDER = "out_of_order"  # 409: a batch sent with after_seq arrived before the batch it follows
 
 _NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _DEVICE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

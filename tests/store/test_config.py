@@ -48,6 +48,8 @@ def test_round_trip_through_toml(tmp_path):
         ('[ui]\nidle_countdown_s = 90', "ui.idle_countdown_s", "below ui.idle_timeout_s"),
         ('[sync]\nbatch_size = 0', "sync.batch_size", "1 to 500"),
         ('[sync]\nbatch_size = 501', "sync.batch_size", "1 to 500"),
+        ('[sync]\nin_flight = 0', "sync.in_flight", "1 to 4"),
+        ('[sync]\nin_flight = 5', "sync.in_flight", "1 to 4"),
         ('[device]\ncolour = "red"', "device.colour", "a known key"),
         ('[printers]\nport = ""', "printers", "a known section"),
         ("[device\n", "(file)", "valid TOML"),
