@@ -237,25 +237,32 @@ def create_app(db: Database) -> FastAPI:
             ordering.check_order(device, body)
             return ingest.ingest(conn, device, body, careful=careful, thorough=thorough)
 
+        claimed = body["device_id"]  # authenticated inside the job; here only to order its batches
+        order_deadline = time.monotonic() + ordering.ORDER_WAIT_S
+        if body.get("after_seq") is not None:
+            await ingested.idle(claimed, order_deadline)
         attempt = 0
-        order_deadline = None
         while attempt < 5:
+            behind = None
+            ingested.begin(claimed)
             try:
                 answer = await db.run_write_async(job)  # resolved only after the commit
-                ingested.notify(body["device_id"])
-                return Response(pydantic_core.to_json(answer), media_type="application/json")
-            except ordering.OutOfOrder as exc:  # the batch it follows is still on its way: wait for a commit
-                order_deadline = order_deadline or time.monotonic() + ordering.ORDER_WAIT_S
-                if not await ingested.wait(body["device_id"], order_deadline):
-                    raise APIError(409, protocol.E_OUT_OF_ORDER, str(exc)) from None
-                continue
+            except ordering.OutOfOrder as exc:  # the batch it follows is still on its way
+                behind = exc
             except IntegrityError:  # a concurrent copy committed first, or an event id held by another device
-                log.info("ingest conflict for %s (attempt %d); retrying", body["device_id"], attempt + 1)
+                log.info("ingest conflict for %s (attempt %d); retrying", claimed, attempt + 1)
                 thorough = True
             except ingest.ProjectionCrashed as exc:
                 log.error("%s; retrying the batch with per-event savepoints", exc)
                 careful = True
-            attempt += 1
+            else:
+                return Response(pydantic_core.to_json(answer), media_type="application/json")
+            finally:
+                ingested.end(claimed)  # wakes a batch of this device waiting for it
+            if behind is None:
+                attempt += 1
+            elif not await ingested.wait(claimed, order_deadline):  # woken by the device's next job, or polls
+                raise APIError(409, protocol.E_OUT_OF_ORDER, str(behind))
         raise APIError(503, "conflict", "the batch kept conflicting with concurrent writes; retry later")
 
     @app.get("/v1/reference", response_model=ReferenceDoc, responses={**ERRORS, 304: {"description": "unchanged"}},

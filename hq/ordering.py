@@ -33,18 +33,36 @@ def check_order(device: Device, batch: dict[str, Any]) -> None:
 
 
 class CommitSignal:
-    """Wakes the handlers waiting for a device's next ingest commit (event-loop side only)."""
+    """Per-device bookkeeping of the ingest jobs running in this process (event-loop side only): a batch sent
+    with ``after_seq`` is not started while another batch of its device is being stored here (with several
+    writer threads, as on PostgreSQL, it would only find that batch uncommitted and have to try again), and
+    the handlers waiting on a device are woken when one of its jobs ends."""
 
     def __init__(self) -> None:
         self._waiters: dict[str, asyncio.Event] = {}
+        self._busy: dict[str, int] = {}
 
-    def notify(self, device_id: str) -> None:
+    def begin(self, device_id: str) -> None:
+        self._busy[device_id] = self._busy.get(device_id, 0) + 1
+
+    def end(self, device_id: str) -> None:
+        left = self._busy.get(device_id, 1) - 1
+        if left > 0:
+            self._busy[device_id] = left
+        else:
+            self._busy.pop(device_id, None)
         ev = self._waiters.pop(device_id, None)
         if ev is not None:
             ev.set()
 
+    async def idle(self, device_id: str, deadline: float) -> None:
+        """Return once no job of ``device_id`` runs here (or at ``deadline``)."""
+        while self._busy.get(device_id) and await self.wait(device_id, deadline):
+            pass
+
     async def wait(self, device_id: str, deadline: float) -> bool:
-        """Wait for ``device_id``'s next commit here, or :data:`POLL_S`; False once ``deadline`` has passed."""
+        """Wait for one of ``device_id``'s jobs here to end, or :data:`POLL_S`; False once ``deadline`` has
+        passed."""
         left = deadline - time.monotonic()
         if left <= 0:
             return False
