@@ -258,8 +258,8 @@ class Daemon:
             if not batch or len(batch) == 1:
                 return batch
             chars = sum(len(b[2]) + 1 for b in batch) + 256
-            if chars * 4 <= protocol.MAX_BODY_BYTES or len(
-                    self.client.encode_json_events([b[2] for b in batch], self._pending)) <= protocol.MAX_BODY_BYTES:
+            if chars * 4 <= protocol.MAX_BODY_BYTES or len(self.client.encode_json_events(  # room for any after_seq
+                    [b[2] for b in batch], self._pending, after_seq=2**62)) <= protocol.MAX_BODY_BYTES:
                 return batch
             limit = max(1, len(batch) // 2)
 

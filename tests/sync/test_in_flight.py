@@ -167,3 +167,25 @@ def test_two_in_flight_keep_the_order_on_postgresql(pg_hq, tmp_path):
     check_exactly_once_in_order(db, cfg, 2000)
     log = proc.log_path.read_text()
     assert "out_of_order" not in log and "Traceback" not in log
+
+
+def test_large_events_split_batches_and_an_oversized_one_is_dead_lettered(hq, tmp_path):
+    from kiosk.events import ProbeRecorded
+    from sync import protocol
+
+    db, proc = hq
+    cfg = make_device(tmp_path / "dev", db, proc.url)
+    with Store(cfg.db_path, cfg.device.device_id) as store:
+        for i in range(12):  # 12 x 300 KB: one 50-event read would be a 3.6 MB body
+            with store.transaction() as tx:
+                tx.emit(ProbeRecorded(f"big{i}", i, note="x" * 300_000))
+        with store.transaction() as tx:
+            tx.emit(ProbeRecorded("huge", 99, note="y" * (protocol.MAX_BODY_BYTES + 10)))
+        with store.transaction() as tx:
+            tx.emit(ProbeRecorded("after", 100))
+    ok, d = drain(cfg, proc.url)
+    assert ok and d.status["pending"] == 0 and d.status["dead_letters"] == 1
+    states = outbox_states(cfg)
+    assert list(states.values()).count("rejected") == 1 and list(states.values()).count("sent") == 14
+    stored = hq_events(db, cfg.device.device_id)
+    assert len(stored) == 14 and [e["seq"] for e in stored] == sorted(e["seq"] for e in stored)
