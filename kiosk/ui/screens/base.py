@@ -23,6 +23,16 @@ class KioskScreen(Screen):
     instruction = ""  # English msgid of the main instruction, spoken on entry when voice is on
     personal = False  # holds entered data: idle reset applies and wipes it
 
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.fbind("on_pre_enter", self._dock_pads)  # a bound handler: runs whatever subclasses override
+
+    def _dock_pads(self, *_a) -> None:
+        """The app's one keyboard / keypad moves into this screen's slot before it shows."""
+        from kiosk.ui.widgets.keyboard import dock_pads
+
+        dock_pads(self)
+
     @property
     def app(self):
         return App.get_running_app()

@@ -1,34 +1,28 @@
-"""A big numeric keypad (NIK, phone, PIN, ticket number): 0-9, erase, and a "next" key."""
+"""A big numeric keypad (NIK, phone, PIN, ticket number): 0-9, erase, and a "next" key.
+
+Like the keyboard, the keys exist once per app (:class:`KeypadKeys`) and move into the :class:`NumericKeypad`
+slot of the screen about to show (see :mod:`kiosk.ui.widgets.keyboard`).
+"""
 
 from __future__ import annotations
 
 from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
+from kiosk.ui.widgets.keyboard import PadSlot, SharedKeys
 
-class NumericKeypad(GridLayout):
+
+class NumericKeypad(PadSlot, BoxLayout):
     """Types into ``target`` (a :class:`~kiosk.ui.widgets.base.Field`); ``on_enter`` fires on the OK key."""
 
     target = ObjectProperty(None, allownone=True)
     enter_text = StringProperty("")
     __events__ = ("on_enter", "on_keystroke")
 
-    def press(self, key: str) -> None:
-        self.dispatch("on_keystroke", key)
-        if key == "enter":
-            self.dispatch("on_enter")
-            return
-        if self.target is None:
-            return
-        if key == "back":
-            self.target.backspace()
-        elif key == "clear":
-            self.target.value = ""
-        else:
-            self.target.type_char(key)
 
-    def on_enter(self, *args) -> None:
-        pass
+class KeypadKeys(SharedKeys, GridLayout):
+    """Three columns: 1-9, then erase, 0, next (``widgets.kv``)."""
 
-    def on_keystroke(self, key: str) -> None:
-        pass
+
+NumericKeypad.keys_class = KeypadKeys
