@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 from kiosk.ui.harness import find_key, find_text, walk
-from tests.conftest import lapas
 
 
 def prepare_demo(data_dir: Path, *, all_day: bool = True, walk_in_quota: int | None = None) -> dict:
     """Fresh demo reference data (the visits core's generator) loaded into the device. ``all_day`` stretches the
     afternoon session to 23:59 so today always has an open session whatever time the tests run."""
+    # imported here: bench/ui.py's RSS run imports this module, and pytest is no part of the kiosk's memory
+    from tests.conftest import lapas
+
     ref = data_dir / "reference.json"
     lapas("reference", "demo", "--out", str(ref), check=True)
     if all_day:
