@@ -125,9 +125,10 @@ class Database:
         """Run ``fn(conn)`` in a write transaction and return its result once committed.
 
         Concurrent callers are group-committed: writer threads (one on SQLite, a few on PostgreSQL) take the
-        queued jobs, run each in its own SAVEPOINT (a job that raises is rolled back alone and re-raised to its
-        caller), then commit them together -- one fsync for many requests, and no thread storm fighting over
-        the GIL and the connection pool. No caller gets its result before that commit.
+        queued jobs, run them in one transaction and commit them together -- one fsync for many requests, and
+        no thread storm fighting over the GIL and the connection pool. When a job of a group raises, the group
+        runs again with a SAVEPOINT per job, so that job is rolled back alone and re-raised to its caller while
+        the others commit. No caller gets its result before that commit.
         """
         return self._group().submit(fn)
 
@@ -308,6 +309,36 @@ class GroupCommitter:
             self._commit(group)
 
     def _commit(self, group: list[_Job]) -> None:
+        if not self._commit_plain(group):
+            self._commit_with_savepoints(group)
+        for job in group:
+            job.done.set()
+            if job.notify is not None:
+                job.notify(job)
+
+    def _commit_plain(self, group: list[_Job]) -> bool:
+        """Every job in one transaction, without savepoints (on PostgreSQL a savepoint and its release are two
+        round trips per job). False when a job of a larger group raised: the transaction was rolled back, and
+        the group runs again with a savepoint per job so that the others still commit."""
+        failed = None
+        try:
+            with self._write() as conn:
+                for job in group:
+                    try:
+                        job.result = job.fn(conn)
+                    except BaseException:
+                        failed = job
+                        raise
+        except BaseException as exc:
+            if failed is not None and len(group) > 1:
+                for job in group:
+                    job.result = None
+                return False
+            for job in group:  # the lone job's own error, or the commit failed: nothing of the group is stored
+                job.error = exc
+        return True
+
+    def _commit_with_savepoints(self, group: list[_Job]) -> None:
         try:
             with self._write() as conn:
                 for job in group:
@@ -320,10 +351,6 @@ class GroupCommitter:
             for job in group:
                 if job.error is None:
                     job.error = exc
-        for job in group:
-            job.done.set()
-            if job.notify is not None:
-                job.notify(job)
 
 
 class WalCheckpointer:
