@@ -143,7 +143,8 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
            thorough: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Store and project one batch inside ``conn``'s transaction; returns the response body.
 
-    What HQ already holds is read with one index range over the device's ``seq`` span. ``thorough`` also
+    What HQ already holds is read with one index range over the device's ``seq`` span (skipped when the span
+    lies wholly above the device's high-water seq, as ``device`` was read in this transaction). ``thorough`` also
     looks every ``event_id`` up across all devices (the retry path after an ``IntegrityError``: an event id
     stored for another device is answered ``event_id_conflict`` instead of failing the batch again).
     ``careful``: run each projection in a savepoint and dead-letter an event whose projection crashes
@@ -158,7 +159,10 @@ def ingest(conn: Connection, device: Device, batch: dict[str, Any], *, careful: 
     seq_set = {e["seq"] for e in items}
     known: dict[str, Any] = {}
     taken_seqs: dict[int, str] = {}
-    if items:
+    # Nothing of the device is stored above its high-water seq (raised in every ingest transaction): a batch
+    # wholly above it -- the usual case -- skips the look-up. A racing copy committed since the device row was
+    # read still fails on the unique constraints, and its retry (``thorough``) looks everything up.
+    if items and (thorough or items[0]["seq"] <= device.high_water_seq):
         for r in conn.execute(_STORED_IN_RANGE, {"d": device.device_id, "lo": items[0]["seq"],
                                                  "hi": items[-1]["seq"]}):
             if r.event_id in id_set:
