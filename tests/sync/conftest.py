@@ -23,3 +23,22 @@ def hq(tmp_path_factory):
 def device(hq, tmp_path):
     db, proc = hq
     return make_device(tmp_path / "dev", db, proc.url, batch_size=100)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hq_any(request, tmp_path_factory):
+    """(Database, HQProcess) on SQLite and on PostgreSQL (a fresh schema, dropped afterwards)."""
+    from sync.testing import pg_available, pg_url
+
+    if request.param == "sqlite":
+        url = str(tmp_path_factory.mktemp("hq") / "hq.db")
+    else:
+        if not pg_available():
+            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+        url = pg_url("syncauth")
+    db = open_db(url)
+    proc = HQProcess(url, log_path=tmp_path_factory.mktemp("hqlog") / "hq.log").start()
+    yield db, proc
+    proc.stop()
+    db.drop_pg_schema()
+    db.dispose()

@@ -108,14 +108,15 @@ def body_for(cfg, events, device_id=None):
     return json.dumps({"device_id": device_id or cfg.device.device_id, "events": events}).encode()
 
 
-def test_forged_replayed_and_impersonating_requests_are_refused(hq, tmp_path):
-    db, proc = hq
+def test_forged_replayed_and_impersonating_requests_are_refused(hq_any, tmp_path):
+    db, proc = hq_any
     a = make_device(tmp_path / "a", db, proc.url)
     b = make_device(tmp_path / "b", db, proc.url)
     enqueue(a, 2)
     events = pending(a)
     # forged: signed with a key HQ does not know for this device
-    forged = signed_post(a, proc.url, body_for(a, events), key=identity.create(tmp_path / "otherkey"))
+    nonce = protocol.new_nonce()
+    forged = signed_post(a, proc.url, body_for(a, events), key=identity.create(tmp_path / "otherkey"), nonce=nonce)
     assert forged.status_code == 401 and forged.json()["code"] == "bad_signature"
     # tampered: a valid signature over another body
     headers = protocol.sign_headers(identity.load(a.keys_dir), a.device.device_id, "POST", "/v1/events",
@@ -123,8 +124,7 @@ def test_forged_replayed_and_impersonating_requests_are_refused(hq, tmp_path):
     headers["Content-Type"] = "application/json"
     tampered = requests.post(proc.url + "/v1/events", data=body_for(a, events), headers=headers, timeout=5)
     assert tampered.status_code == 401
-    # replayed: the same signed request twice
-    nonce = protocol.new_nonce()
+    # replayed: the same signed request twice (its nonce is the forged request's: a refused request claims none)
     ts = int(time.time())
     first = signed_post(a, proc.url, body_for(a, events), ts=ts, nonce=nonce)
     assert first.status_code == 200
@@ -142,8 +142,9 @@ def test_forged_replayed_and_impersonating_requests_are_refused(hq, tmp_path):
     assert len(hq_events(db, a.device.device_id)) == 3
 
 
-def test_revoked_device_is_refused_and_its_events_stay_queued(hq, device):
-    db, proc = hq
+def test_revoked_device_is_refused_and_its_events_stay_queued(hq_any, tmp_path):
+    db, proc = hq_any
+    device = make_device(tmp_path / "dev", db, proc.url)
     with db.write() as conn:
         enrolment.revoke(conn, device.device.device_id)
     enqueue(device, 4)
