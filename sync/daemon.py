@@ -189,12 +189,16 @@ class Daemon:
         window = self.in_flight
         inflight: deque[tuple[list, Future]] = deque()
         batch = self._read(0)
+        posted = 0
 
         def fill() -> list:
+            nonlocal posted
             nxt = batch
             while nxt and len(inflight) < window and not self.stop.is_set():
                 after = inflight[-1][0][-1][0] if inflight else None
-                inflight.append((nxt, self._post_async(nxt, after, len(inflight))))
+                # answers come back in order, so post k's client (k mod window) is free again by post k + window
+                inflight.append((nxt, self._post_async(nxt, after, posted % window)))
+                posted += 1
                 nxt = self._read(nxt[-1][0])
             return nxt
 

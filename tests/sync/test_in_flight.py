@@ -189,3 +189,32 @@ def test_large_events_split_batches_and_an_oversized_one_is_dead_lettered(hq, tm
     assert list(states.values()).count("rejected") == 1 and list(states.values()).count("sent") == 14
     stored = hq_events(db, cfg.device.device_id)
     assert len(stored) == 14 and [e["seq"] for e in stored] == sorted(e["seq"] for e in stored)
+
+
+def test_no_http_client_carries_two_requests_at_once(hq, tmp_path, monkeypatch):
+    """Each in-flight request has a client (a requests session) of its own: sessions are not shared between
+    threads."""
+    db, proc = hq
+    cfg = make_device(tmp_path / "dev", db, proc.url)
+    enqueue(cfg, 600)
+    busy: set[int] = set()
+    clash: list[int] = []
+    lock = threading.Lock()
+    real = HQClient.post_encoded
+
+    def watched(self, body, device_id=None):
+        with lock:
+            if id(self) in busy:
+                clash.append(id(self))
+            busy.add(id(self))
+        try:
+            return real(self, body, device_id)
+        finally:
+            with lock:
+                busy.discard(id(self))
+
+    monkeypatch.setattr(HQClient, "post_encoded", watched)
+    ok, d = drain(cfg, proc.url, in_flight=3)
+    assert ok and d.status["pending"] == 0
+    assert clash == []
+    check_exactly_once_in_order(db, cfg, 600)
