@@ -25,20 +25,31 @@ def device(hq, tmp_path):
     return make_device(tmp_path / "dev", db, proc.url, batch_size=100)
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def hq_any(request, tmp_path_factory):
-    """(Database, HQProcess) on SQLite and on PostgreSQL (a fresh schema, dropped afterwards)."""
+def _serve(kind: str, tmp_path_factory, schema: str):
+    """(Database, HQProcess) on a SQLite file or a fresh PostgreSQL schema (dropped afterwards)."""
     from sync.testing import pg_available, pg_url
 
-    if request.param == "sqlite":
+    if kind == "sqlite":
         url = str(tmp_path_factory.mktemp("hq") / "hq.db")
     else:
         if not pg_available():
             pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-        url = pg_url("syncauth")
+        url = pg_url(schema)
     db = open_db(url)
     proc = HQProcess(url, log_path=tmp_path_factory.mktemp("hqlog") / "hq.log").start()
     yield db, proc
     proc.stop()
     db.drop_pg_schema()
     db.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hq_any(request, tmp_path_factory):
+    """(Database, HQProcess) on SQLite and on PostgreSQL."""
+    yield from _serve(request.param, tmp_path_factory, "syncany")
+
+
+@pytest.fixture(scope="module")
+def hq_pg(request, tmp_path_factory):
+    """(Database, HQProcess) on PostgreSQL (HQ runs several writer threads there)."""
+    yield from _serve("postgresql", tmp_path_factory, "syncpg")

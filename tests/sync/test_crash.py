@@ -71,22 +71,6 @@ def test_kill9_many_times_random_points(hq, device):
     assert_exactly_once(db, device, ids)
 
 
-@pytest.fixture(scope="module")
-def hq_pg(tmp_path_factory):
-    from hq.db import open_db
-    from sync.testing import HQProcess, pg_available, pg_url
-
-    if not pg_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    url = pg_url("crash")
-    db = open_db(url)
-    proc = HQProcess(url, log_path=tmp_path_factory.mktemp("hqpg") / "hq.log").start()
-    yield db, proc
-    proc.stop()
-    db.drop_pg_schema()
-    db.dispose()
-
-
 @pytest.mark.postgres
 def test_kill9_with_postgresql_behind_hq(hq_pg, tmp_path):
     from sync.testing import make_device

@@ -139,27 +139,9 @@ def test_a_batch_hq_gave_up_on_is_sent_again_alone(hq, tmp_path, caplog):
     check_exactly_once_in_order(db, cfg, 200)
 
 
-@pytest.fixture(scope="module")
-def pg_hq(tmp_path_factory):
-    """HQ as a real process on PostgreSQL (several writer threads: a batch can meet the one before it
-    uncommitted in another thread)."""
-    from hq.db import open_db
-    from sync.testing import HQProcess, pg_available, pg_url
-
-    if not pg_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-    url = pg_url("inflight")
-    db = open_db(url)
-    proc = HQProcess(url, log_path=tmp_path_factory.mktemp("hqpg") / "hq.log").start()
-    yield db, proc
-    proc.stop()
-    db.drop_pg_schema()
-    db.dispose()
-
-
 @pytest.mark.postgres
-def test_two_in_flight_keep_the_order_on_postgresql(pg_hq, tmp_path):
-    db, proc = pg_hq
+def test_two_in_flight_keep_the_order_on_postgresql(hq_pg, tmp_path):
+    db, proc = hq_pg
     cfg = make_device(tmp_path / "dev", db, proc.url)
     enqueue(cfg, 2000, kind="visit", per_tx=2000)
     ok, d = drain(cfg, proc.url, in_flight=2)
