@@ -2,28 +2,58 @@
 
 from __future__ import annotations
 
+from weakref import WeakSet
+
+from kivy.clock import Clock
+from kivy.graphics import Color, InstructionGroup, RoundedRectangle
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
+from kiosk.ui.theme import PALETTES, theme
+from kiosk.ui.widgets.lean import TightText
 
-class Text(Label):
+
+class Text(TightText, Label):
     """A label showing translated text (every string shown must come from the catalog)."""
 
     is_data = False
 
 
-class DataText(Label):
+class DataText(TightText, Label):
     """A label showing data (names, numbers, dates, codes) that is not translated."""
 
     is_data = True
 
 
-class BigButton(ButtonBehavior, Label):
-    """A touch target of at least 15 mm with large text. ``style``: primary, secondary, ok, danger, key."""
+BORDERED = ("secondary", "ghost")
+# style -> (theme colour of the face, theme colour of the text)
+STYLES = {"primary": ("primary", "primary_fg"), "secondary": ("surface", "primary"), "ok": ("ok", "ok_fg"),
+          "danger": ("danger", "danger_fg"), "key": ("key", "key_fg"), "ghost": ("bar", "bar_fg")}
+_buttons: WeakSet = WeakSet()  # restyled when the theme's colours change (high contrast at run time)
 
-    style = OptionProperty("primary", options=["primary", "secondary", "ok", "danger", "key", "ghost"])
+
+def _restyle_all(*_a) -> None:
+    for button in list(_buttons):
+        button.restyle()
+
+
+_restyle_soon = Clock.create_trigger(_restyle_all)
+for _name in PALETTES["normal"]:
+    theme.fbind(_name, _restyle_soon)
+
+
+class BigButton(TightText, ButtonBehavior, Label):
+    """A touch target of at least 15 mm with large text. ``style``: primary, secondary, ok, danger, key, ghost.
+
+    Its face is drawn here in Python rather than by kv expressions: a button's kv rule with its colours and two
+    rounded rectangles cost ~45 KB of bindings per button (there are ~130 across the screens). Secondary and ghost
+    buttons have a border, a rounded rectangle in the border colour under the face (a wide ``Line`` costs ~4x a
+    rectangle's memory once drawn); the other styles' border would be the face's own colour, so while enabled they
+    draw only the face (one vertex buffer fewer per key)."""
+
+    style = OptionProperty("primary", options=list(STYLES))
     hidden = BooleanProperty(False)  # invisible and untouchable
     key_role = StringProperty("")  # enter / back / space on keypads (found by the test harness)
     is_data = False
@@ -32,6 +62,57 @@ class BigButton(ButtonBehavior, Label):
     fg = ColorProperty([0, 0, 0, 1])
     radius = NumericProperty(12)
 
+    def __init__(self, **kw):
+        self._border_color = Color()
+        self._border = RoundedRectangle()
+        self._border_group = InstructionGroup()  # holds the two above while the style has a border
+        self._fill_color = Color()
+        self._face = RoundedRectangle()
+        super().__init__(**kw)
+        self.canvas.before.add(self._border_group)
+        self.canvas.before.add(self._fill_color)
+        self.canvas.before.add(self._face)
+        for name in ("style", "state", "disabled", "hidden"):
+            self.fbind(name, self.restyle)
+        for name in ("pos", "size", "radius"):
+            self.fbind(name, self._shape)
+        _buttons.add(self)
+        self.restyle()
+
+    @property
+    def bordered(self) -> bool:
+        """Secondary and ghost buttons show a border. A disabled button is see-through (opacity 0.55), so it
+        draws the border too, in the face's colour: its face then looks as it always has (two layers)."""
+        return self.style in BORDERED or (self.disabled and not self.hidden)
+
+    @property
+    def inset(self) -> int:
+        """The border's width: 2 with a border, else 0 (the face covers it all)."""
+        return 2 if self.bordered else 0
+
+    def restyle(self, *_a) -> None:
+        face, text = STYLES[self.style]
+        self.bg = getattr(theme, face)
+        self.fill = self.bg if self.state == "normal" else [c * 0.8 for c in self.bg[:3]] + [1]
+        self.fg = self.color = getattr(theme, text)
+        self.disabled_color = theme.muted
+        self.opacity = 0 if self.hidden else (0.55 if self.disabled else 1)
+        self._fill_color.rgba = self.fill
+        self._border_color.rgba = {"secondary": theme.primary, "ghost": self.fg}.get(self.style, self.fill)
+        group = self._border_group
+        if self.bordered and not group.children:
+            group.add(self._border_color)
+            group.add(self._border)
+        elif not self.bordered and group.children:
+            group.clear()
+        self._shape()
+
+    def _shape(self, *_a) -> None:
+        inset = self.inset
+        self._border.pos, self._border.size, self._border.radius = self.pos, self.size, [self.radius]
+        self._face.pos = (self.x + inset, self.y + inset)
+        self._face.size = (self.width - 2 * inset, self.height - 2 * inset)
+        self._face.radius = [max(0, self.radius - inset)]
 
     def on_touch_down(self, touch):
         if self.hidden:
