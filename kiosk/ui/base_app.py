@@ -68,6 +68,11 @@ class BaseApp(App):
         self._events: list = []
         self._trim_event = None
         self.lazy: dict = {}  # screen name -> factory; built on first use or in the background after start
+        # screen name -> the screens whose first showing starts building it in the background (a service's later
+        # steps wait until a visitor opens the service: ~0.5 MB a screen stays unspent on services nobody uses)
+        self.lazy_after: dict[str, set[str]] = {}
+        self._opened: set[str] = set()
+        self._prebuilding = None
 
     # -- life cycle -------------------------------------------------------------------------------
 
@@ -93,6 +98,7 @@ class BaseApp(App):
         self.sm.transition = NoTransition()
         self.add_screens(self.sm)
         self.lazy.update(maintenance.screen_factories())
+        self.lazy_after["maintenance"] = {"maintenance_pin"}  # device health: once someone opens the PIN screen
         self.sm.current = self.home
         self.sm.current_screen.refresh()  # now that every screen exists (home's tiles depend on them)
         self.sm.bind(current=self._screen_changed)
@@ -103,8 +109,7 @@ class BaseApp(App):
         return root
 
     def on_start(self) -> None:
-        self._events.append(Clock.schedule_once(
-            lambda _dt: self._events.append(Clock.schedule_interval(self._prebuild_one, 0.05)), 1.0))
+        self._events.append(Clock.schedule_once(lambda _dt: self._prebuild_soon(), 1.0))
         self.idle = IdleWatcher(Window, self.cfg.ui.idle_timeout_s, self.cfg.ui.idle_countdown_s,
                                 active=self.idle_active, on_reset=self.reset_to_home)
         Clock.schedule_once(lambda _dt: self.speak_instruction(), 0)
@@ -152,14 +157,28 @@ class BaseApp(App):
         for name in list(self.lazy):
             self.screen(name)
 
+    def _prebuild_soon(self) -> None:
+        if self._prebuilding is None:
+            self._prebuilding = Clock.schedule_interval(self._prebuild_one, 0.05)
+            self._events.append(self._prebuilding)
+
     def _prebuild_one(self, _dt) -> bool | None:
-        """After the home screen is up, build one waiting screen per frame so first taps stay fast."""
-        if not self.lazy:
+        """After the home screen is up, build one waiting screen per frame so first taps stay fast; a screen in
+        :attr:`lazy_after` once one of its openers has been shown."""
+        name = next((n for n in self.lazy if not self.lazy_after.get(n) or self.lazy_after[n] & self._opened),
+                    None)
+        if name is None:
+            self._prebuilding = None
             return False
-        self.screen(next(iter(self.lazy)))
+        self.screen(name)
         return None
 
     def _screen_changed(self, *_a) -> None:
+        current = self.sm.current
+        if current not in self._opened:
+            self._opened.add(current)
+            if any(current in openers for name, openers in self.lazy_after.items() if name in self.lazy):
+                self._prebuild_soon()
         self.speak_instruction()
 
     def current_screen(self):

@@ -27,7 +27,8 @@ def load_kv() -> None:
 
 
 def screen_factories() -> dict:
-    """Built on first use (the emblem gesture) or in the background after start."""
+    """The PIN screen is built in the background after start, device health once the PIN screen shows (or on
+    first use)."""
     return {"maintenance_pin": lambda: MaintenancePinScreen(name="maintenance_pin"),
             "maintenance": lambda: MaintenanceScreen(name="maintenance")}
 

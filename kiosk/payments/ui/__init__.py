@@ -14,7 +14,8 @@ from kiosk.i18n import N_
 from kiosk.ui.tiles import Tile, register_tile
 
 # (module, class, screen name, keyword arguments); one .kv per screen beside its module. The two entry screens
-# (one per tile) are the inmate step of each flow.
+# (one per tile) are the inmate step of each flow; the screens after them are built in the background once a
+# visitor opens one of the two (ENTRIES), not at start.
 SCREENS = [
     ("kiosk.payments.ui.steps", "PayInmateScreen", "send_money", {"flow": "deposit"}),
     ("kiosk.payments.ui.steps", "PayInmateScreen", "send_food", {"flow": "order"}),
@@ -27,6 +28,10 @@ SCREENS = [
     ("kiosk.payments.ui.pay", "PayDoneScreen", "pay_done", {}),
     ("kiosk.payments.ui.status", "PayStatusScreen", "pay_status", {}),
 ]
+
+
+ENTRIES = {"send_money", "send_food", "pay_status"}
+OPENERS = {"send_money", "send_food"}
 
 
 def _factory(module: str, cls: str, name: str, kw: dict):
@@ -48,6 +53,8 @@ def install(app) -> list:
     for module, cls, name, kw in SCREENS:
         if not app.has_screen(name):
             app.lazy[name] = _factory(module, cls, name, kw)
+            if name not in ENTRIES:
+                app.lazy_after[name] = OPENERS
     return []
 
 
