@@ -40,9 +40,26 @@ class TightCoreLabel(CoreLabel):
         return min(width, tight), height
 
 
+# Font properties the kiosk never changes once a label is built. Kivy's Label binds all 37 of its font properties
+# to re-render the text (~16 KB of bindings per label, ~280 labels); these are read only when the label first
+# renders (one frame after it is built, so values set by kv are in). Set one later and the text keeps its look.
+FIXED_FONT_PROPERTIES = frozenset({
+    "font_script_name", "font_direction", "italic", "underline", "strikethrough", "font_family", "outline_width",
+    "disabled_outline_color", "outline_color", "mipmap", "line_height", "max_lines", "strip", "split_str",
+    "ellipsis_options", "unicode_errors", "font_hinting", "font_kerning", "font_blended", "font_context",
+    "font_features", "base_direction", "text_language", "limit_render_to_text_bbox", "padding_x", "padding_y"})
+
+
 class TightText:
     """Mixin (before ``Label``): tight text textures drawn by one rectangle placed in Python. ``texture_size``
     stays what Kivy reports (the ``text_size``-wide box), so kv sizes computed from it do not change."""
+
+    def fbind(self, name, func, *largs, **kwargs):
+        """Kivy's Label.__init__ binds each font property to re-render; not those in FIXED_FONT_PROPERTIES."""
+        if name in FIXED_FONT_PROPERTIES and largs == (name,) and \
+                getattr(func, "__func__", None) is Label._trigger_texture_update:
+            return 0
+        return super().fbind(name, func, *largs, **kwargs)
 
     def __init__(self, **kw):
         super().__init__(**kw)
