@@ -8,6 +8,14 @@ from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 
+def _no_theme_image(kw: dict) -> dict:
+    """No background image (the panels draw their own box): given before Kivy's ModalView rule applies, so its
+    default-theme atlas (a 512 x 512 texture, ~1 MB) is never loaded."""
+    kw.setdefault("auto_dismiss", False)
+    kw.setdefault("background", "")
+    return kw
+
+
 class MessagePanel(ModalView):
     """Title, message and what to do next, with one or two big buttons. ``kind``: error, info, ok."""
 
@@ -20,8 +28,7 @@ class MessagePanel(ModalView):
 
     def __init__(self, on_primary: Callable[[], None] | None = None,
                  on_secondary: Callable[[], None] | None = None, **kw):
-        kw.setdefault("auto_dismiss", False)
-        super().__init__(**kw)
+        super().__init__(**_no_theme_image(kw))
         self._on_primary = on_primary
         self._on_secondary = on_secondary
 
@@ -43,8 +50,7 @@ class CountdownPanel(ModalView):
     text = StringProperty("")
 
     def __init__(self, on_continue: Callable[[], None], **kw):
-        kw.setdefault("auto_dismiss", False)
-        super().__init__(**kw)
+        super().__init__(**_no_theme_image(kw))
         self._on_continue = on_continue
 
     def keep_going(self) -> None:
