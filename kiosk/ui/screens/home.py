@@ -24,8 +24,14 @@ class HomeScreen(KioskScreen):
 
     def refresh(self) -> None:
         grid = self.ids.tiles
-        grid.clear_widgets()
         shown = tiles.tiles(self.app)
+        current = list(reversed(grid.children))
+        if [w.tile_key for w in current] == [t.key for t in shown]:
+            # the same services as last time (home shows after every visitor): new texts only, no new tiles
+            for w, t in zip(current, shown, strict=True):
+                w.title, w.subtitle = _(t.title), _(t.subtitle)
+            return
+        grid.clear_widgets()
         grid.cols = 2 if len(shown) <= 4 else 3  # two rows of tiles keep room for each subtitle
         for t in shown:
             w = Tile(title=_(t.title), subtitle=_(t.subtitle), tile_key=t.key)
