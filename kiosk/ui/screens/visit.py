@@ -19,7 +19,7 @@ from kiosk.ui.messages import printer_error_text, refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.theme import theme
 from kiosk.ui.visit_form import RELATIONSHIP_LABELS, RELATIONSHIPS, Follower
-from kiosk.ui.widgets.base import BigButton, DataButton
+from kiosk.ui.widgets.base import BigButton, DataButton, reuse_buttons
 
 log = logging.getLogger(__name__)
 STEPS = 6
@@ -139,12 +139,10 @@ class VisitRelationScreen(VisitStep):
 
     def refresh(self) -> None:
         super().refresh()
-        grid = self.ids.choices
-        grid.clear_widgets()
-        for code, label in RELATIONSHIPS:
-            b = BigButton(text=_(label), style="primary" if self.form.relationship == code else "secondary")
-            b.bind(on_release=lambda _b, c=code: self.choose(c))
-            grid.add_widget(b)
+        buttons = reuse_buttons(self.ids.choices, len(RELATIONSHIPS), BigButton, lambda b: self.choose(b.value))
+        for b, (code, label) in zip(buttons, RELATIONSHIPS, strict=True):
+            b.value, b.text = code, _(label)
+            b.style = "primary" if self.form.relationship == code else "secondary"
 
     def choose(self, code: str) -> None:
         self.form.relationship = code
@@ -244,12 +242,9 @@ class FollowerAddScreen(VisitStep):
 
     def refresh(self) -> None:
         super().refresh()
-        grid = self.ids.choices
-        grid.clear_widgets()
-        for code, label in RELATIONSHIPS[:5]:
-            b = BigButton(text=_(label), style="secondary", font_size=theme.font_body)
-            b.bind(on_release=lambda _b, c=code: self.add(c))
-            grid.add_widget(b)
+        buttons = reuse_buttons(self.ids.choices, 5, BigButton, lambda b: self.add(b.value))
+        for b, (code, label) in zip(buttons, RELATIONSHIPS[:5], strict=True):
+            b.value, b.text, b.style, b.font_size = code, _(label), "secondary", theme.font_body
 
     def add(self, relationship: str) -> None:
         name = " ".join(self.ids.name.value.split())
@@ -303,14 +298,12 @@ class VisitSessionScreen(VisitStep):
 
     def refresh(self) -> None:
         super().refresh()
-        strip = self.ids.days
-        strip.clear_widgets()
         from kiosk.ui.dates import day_label
 
-        for i, d in enumerate(self.days()[:4]):
-            b = DataButton(text=day_label(d), style="primary" if i == self.day_index else "secondary")
-            b.bind(on_release=lambda _b, idx=i: self.pick_day(idx))
-            strip.add_widget(b)
+        days = self.days()[:4]
+        buttons = reuse_buttons(self.ids.days, len(days), DataButton, lambda b: self.pick_day(b.value))
+        for i, (b, d) in enumerate(zip(buttons, days, strict=True)):
+            b.value, b.text, b.style = i, day_label(d), "primary" if i == self.day_index else "secondary"
 
     def pick_day(self, idx: int) -> None:
         self.day_index = idx
@@ -335,11 +328,11 @@ class VisitSessionScreen(VisitStep):
 
     def _show(self, day, items, lead: int) -> None:
         box = self.ids.sessions
-        box.clear_widgets()
+        buttons = reuse_buttons(box, len(items), DataButton, lambda b: self.choose(*b.value))
         self.note = "" if items else _("No visiting sessions on this day. Choose another day.")
         ahead = (day - today_wib()).days
         too_soon = 0 < ahead < lead
-        for s in items:
+        for b, s in zip(buttons, items, strict=True):
             text = f"{s.label}  {s.start}-{s.end}"
             full = s.open and s.remaining is not None and s.remaining <= 0
             not_for = self._not_for(s) if s.open else ""
@@ -354,9 +347,7 @@ class VisitSessionScreen(VisitStep):
             elif not s.open:
                 text += "\n" + (translate(s.reason) if s.reason else _("Closed"))
             usable = s.open and not full and not not_for
-            b = DataButton(text=text, style="primary" if usable else "secondary", disabled=not usable)
-            b.bind(on_release=lambda _b, sc=s: self.choose(day, sc))
-            box.add_widget(b)
+            b.value, b.text, b.style, b.disabled = (day, s), text, "primary" if usable else "secondary", not usable
         if items and all(b.disabled for b in box.children):  # full, over or closed: say what to do next
             self.note = _("Please choose another day or session.")
 
@@ -394,6 +385,11 @@ class VisitConfirmScreen(VisitStep):
 
         box = self.ids.get("summary_box")
         if box is None:
+            return
+        cells = list(reversed(box.children))  # label cell, value, label cell, value, ...
+        if len(cells) == 2 * len(self.summary):  # the same rows as for the last visitor: new texts only
+            for i, (label, value) in enumerate(self.summary):
+                cells[2 * i].children[0].text, cells[2 * i + 1].text = label, value
             return
         box.clear_widgets()
         for label, value in self.summary:

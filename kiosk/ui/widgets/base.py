@@ -150,6 +150,24 @@ class Field(ButtonBehavior, BoxLayout):
         self.value = self.value[:-1]
 
 
+def reuse_buttons(box, count: int, cls: type, on_release) -> list:
+    """``count`` buttons of ``cls`` shown in ``box``, in order, made once and kept on the box: the screens that
+    list choices (relationships, days, sessions) fill them again for every visitor, and new buttons each time
+    cost time and memory (freed objects fragment the heap). ``on_release(button)`` is bound once per button; the
+    caller sets each button's text, style, ``disabled`` and ``value`` (what it stands for) every time."""
+    pool = box.__dict__.setdefault("_button_pool", [])
+    while len(pool) < count:
+        button = cls()
+        button.bind(on_release=on_release)
+        pool.append(button)
+    wanted = pool[:count]
+    if list(reversed(box.children)) != wanted:
+        box.clear_widgets()
+        for button in wanted:
+            box.add_widget(button)
+    return wanted
+
+
 def add_detail_row(box, label: str, value: str, *, color=None, label_kw: dict | None = None,
                    value_kw: dict | None = None) -> None:
     """A label/value row in a two-column grid, the label at the top of its row when the value wraps
