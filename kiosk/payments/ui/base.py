@@ -12,6 +12,8 @@ from kivy.uix.screenmanager import Screen
 from kiosk.i18n import N_, _
 from kiosk.ui.messages import refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets.header import HeaderBar
+from kiosk.ui.widgets.shared import SharedSlot
 
 log = logging.getLogger("lapas.payments.ui")
 STEPS = 6
@@ -73,8 +75,9 @@ def print_receipt(screen, kind: str, ref: str) -> None:
                 lambda _r: setattr(screen, "print_state", "printed"), failed, lane="printer")
 
 
-class PayHeader(BoxLayout):
-    """Title, "Step n of 6", Back (the screen's previous step) and Cancel (home, wiping the form)."""
+class PayHeader(SharedSlot, BoxLayout):
+    """Where a payment screen's header goes (the app has one, :class:`PayHeaderBar`, moved into the slot of the
+    screen showing): its title, "Step n of 6", Back (the screen's previous step) and Cancel (home)."""
 
     title = StringProperty("")
     step_text = StringProperty("")
@@ -89,6 +92,17 @@ class PayHeader(BoxLayout):
         scr = self.screen()
         if scr is not None:
             scr.back()
+
+
+class PayHeaderBar(HeaderBar, BoxLayout):
+    """The title and step line of the slot it sits in (``common.kv``), Back and Cancel."""
+
+    def back(self) -> None:
+        if self.slot is not None:
+            self.slot.back()
+
+
+PayHeader.shared_class = PayHeaderBar
 
 
 class PayStep(KioskScreen):

@@ -25,13 +25,13 @@ class KioskScreen(Screen):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.fbind("on_pre_enter", self._dock_pads)  # a bound handler: runs whatever subclasses override
+        self.fbind("on_pre_enter", self._dock_shared)  # a bound handler: runs whatever subclasses override
 
-    def _dock_pads(self, *_a) -> None:
-        """The app's one keyboard / keypad moves into this screen's slot before it shows."""
-        from kiosk.ui.widgets.keyboard import dock_pads
+    def _dock_shared(self, *_a) -> None:
+        """The app's one keyboard, keypad and step header move into this screen's slots before it shows."""
+        from kiosk.ui.widgets.shared import dock_shared
 
-        dock_pads(self)
+        dock_shared(self)
 
     @property
     def app(self):

@@ -14,7 +14,7 @@ def load_kv() -> None:
     global _loaded
     if _loaded:
         return
-    from kiosk.ui.widgets import base, keyboard, keypad, panels, qr, status  # noqa: F401
+    from kiosk.ui.widgets import base, header, keyboard, keypad, panels, qr, status  # noqa: F401
 
     free_text_surfaces()
     Builder.load_file(str(Path(__file__).with_name("widgets.kv")))

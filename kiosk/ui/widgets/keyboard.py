@@ -1,39 +1,25 @@
 """An on-screen keyboard for names, phone numbers and registration numbers (capitals, digits, . - / ').
 
-The keys exist once per app: every screen's :class:`OnScreenKeyboard` is a slot of the keyboard's size that
-the shared :class:`KeyboardKeys` move into when its screen is about to show (:func:`dock_pads`, called from
-``KioskScreen.on_pre_enter``). A keyboard's 43 keys cost ~4.5 MB once built (widgets, kv bindings, label bitmaps)
-and more once drawn under Mesa's software GL; with one per screen, the kiosk's nine keyboard screens and four
-keypad screens cost ~28 MB more than one shared set (measured with every screen built).
+The keys exist once per app (:mod:`kiosk.ui.widgets.shared`): every screen's :class:`OnScreenKeyboard` is a slot
+of the keyboard's size that the app's :class:`KeyboardKeys` move into when its screen is about to show. A
+keyboard's 43 keys cost ~4.5 MB once built (widgets, kv bindings, label bitmaps) and more once drawn under Mesa's
+software GL; with one per screen, the kiosk's nine keyboard screens and four keypad screens cost ~28 MB more than
+one shared set (measured with every screen built).
 """
 
 from __future__ import annotations
 
-from kivy.app import App
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.ui.widgets.shared import SharedSlot, SharedWidget
 
 ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM.-/")
 
 
-class PadSlot:
+class PadSlot(SharedSlot):
     """What a keyboard/keypad slot shares: ``target`` (a :class:`~kiosk.ui.widgets.base.Field`), ``enter_text``,
-    the ``on_enter``/``on_keystroke`` events and :meth:`press`. ``keys_class`` is the shared key widget."""
-
-    keys_class: type | None = None  # set below each kind's keys class
-
-    def on_kv_post(self, _base) -> None:
-        shared_keys(self.keys_class)  # made with the first screen built (in the background), not at the first tap
-
-    def dock(self) -> None:
-        """Move the app's one set of keys into this slot (a no-op when they are here already)."""
-        keys = shared_keys(self.keys_class)
-        if keys.parent is self:
-            return
-        if keys.parent is not None:
-            keys.parent.remove_widget(keys)
-        keys.slot = self
-        self.add_widget(keys)
+    the ``on_enter``/``on_keystroke`` events and :meth:`press`."""
 
     def press(self, key: str) -> None:
         self.dispatch("on_keystroke", key)
@@ -67,11 +53,9 @@ class OnScreenKeyboard(PadSlot, BoxLayout):
     __events__ = ("on_enter", "on_keystroke")
 
 
-class SharedKeys:
+class SharedKeys(SharedWidget):
     """Key widgets shared by all slots of one kind; a key press goes to the slot they sit in (``slot``, whose
     ``enter_text`` the "next" key shows)."""
-
-    slot = ObjectProperty(None, allownone=True)
 
     def press(self, key: str) -> None:
         if self.slot is not None:
@@ -97,26 +81,4 @@ class KeyboardKeys(SharedKeys, BoxLayout):
             self.add_widget(row, index=len(self.children) - i)
 
 
-OnScreenKeyboard.keys_class = KeyboardKeys
-
-
-def shared_keys(cls):
-    """The running app's one instance of ``cls`` (made on first use; a fresh one when no app runs)."""
-    app = App.get_running_app()
-    if app is None:
-        return cls()
-    pads = app.__dict__.setdefault("_shared_pads", {})
-    if cls not in pads:
-        pads[cls] = cls()
-    return pads[cls]
-
-
-def dock_pads(screen) -> None:
-    """Give each keyboard/keypad slot on ``screen`` its keys (before the screen shows)."""
-    stack = [screen]
-    while stack:
-        w = stack.pop()
-        if isinstance(w, PadSlot):
-            w.dock()
-            continue
-        stack.extend(w.children)
+OnScreenKeyboard.shared_class = KeyboardKeys

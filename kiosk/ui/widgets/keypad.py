@@ -1,7 +1,7 @@
 """A big numeric keypad (NIK, phone, PIN, ticket number): 0-9, erase, and a "next" key.
 
 Like the keyboard, the keys exist once per app (:class:`KeypadKeys`) and move into the :class:`NumericKeypad`
-slot of the screen about to show (see :mod:`kiosk.ui.widgets.keyboard`).
+slot of the screen about to show (see :mod:`kiosk.ui.widgets.shared`).
 """
 
 from __future__ import annotations
@@ -25,4 +25,4 @@ class KeypadKeys(SharedKeys, GridLayout):
     """Three columns: 1-9, then erase, 0, next (``widgets.kv``)."""
 
 
-NumericKeypad.keys_class = KeypadKeys
+NumericKeypad.shared_class = KeypadKeys
