@@ -10,19 +10,13 @@ import time
 import pytest
 from sqlalchemy import insert, select
 
-from hq.db import open_db
 from hq.schema import facilities
-from sync.testing import pg_available, pg_url
+from tests.conftest import fresh_hq_db
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        d = open_db(str(tmp_path / "hq.db"))
-    else:
-        if not pg_available():
-            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-        d = open_db(pg_url("groupcommit"))
+    d = fresh_hq_db(request.param, tmp_path, "groupcommit")
     yield d
     d.drop_pg_schema()
     d.dispose()

@@ -13,7 +13,7 @@ from hq.payments.provider import Notification
 from hq.reference import build
 from kiosk.ids import today_wib
 from kiosk.payments.demo import demo_sections
-from sync.testing import open_db, pg_available, pg_url
+from tests.conftest import fresh_hq_db
 
 FID = "LPS-LEDGER"
 INMATES = ("id,reg_no,name,block,room,code,visitable,status\n"
@@ -23,12 +23,7 @@ INMATES = ("id,reg_no,name,block,room,code,visitable,status\n"
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        d = open_db(str(tmp_path / "hq.db"))
-    else:
-        if not pg_available():
-            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
-        d = open_db(pg_url("pay"))
+    d = fresh_hq_db(request.param, tmp_path, "pay")
     with d.write() as conn:
         add_facility(conn, FID, "Lapas Ledger")
         import_inmates(conn, FID, INMATES)
