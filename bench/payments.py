@@ -21,11 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qrcode  # noqa: E402
 
+from core import (
+    identity,
+    qris,  # noqa: E402
+)
+from core.demo_payments import demo_merchant_payload, demo_sections  # noqa: E402
 from hq.payments.gateway import MidtransGateway  # noqa: E402
 from hq.payments.simulator import GatewaySimulator  # noqa: E402
-from kiosk import config, identity  # noqa: E402
-from kiosk.payments import deposits, qris  # noqa: E402
-from kiosk.payments.demo import demo_merchant_payload, demo_sections  # noqa: E402
+from kiosk import config  # noqa: E402
+from kiosk.payments import deposits  # noqa: E402
 from kiosk.payments.reference import load_payment_sections  # noqa: E402
 from kiosk.payments.verify import new_reference  # noqa: E402
 from kiosk.store import Store  # noqa: E402

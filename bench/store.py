@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.events import ProbeRecorded  # noqa: E402
+from core.events import ProbeRecorded  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 3000

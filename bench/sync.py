@@ -33,13 +33,13 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core import protocol  # noqa: E402
+from core.ids import iso  # noqa: E402
 from hq.db import open_db  # noqa: E402
 from hq.schema import events  # noqa: E402
-from kiosk.ids import iso  # noqa: E402
 from kiosk.store import Store, outbox  # noqa: E402
-from sync import protocol  # noqa: E402
 from sync.client import HQClient, encode_batch  # noqa: E402
-from sync.testing import HQProcess, enqueue, make_device, pg_available, pg_url  # noqa: E402
+from tests.support.hqproc import HQProcess, enqueue, make_device, pg_available, pg_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -164,7 +164,7 @@ def burst(db_url: str, work: Path, per_device: int = PER_DEVICE) -> dict:
             enqueue(cfg, per_device, kind="visit", per_tx=per_device)
             with Store(cfg.db_path, cfg.device.device_id) as store:
                 batches.append(outbox.pending_batch(store.conn, 1000))
-        from kiosk import identity
+        from core import identity
 
         keys = [identity.load(c.keys_dir) for c in cfgs]
         lat, errors = asyncio.run(_burst_raw(hq.url, cfgs, keys, batches))
@@ -180,7 +180,7 @@ def sustained(db_url: str, work: Path, period: float = 2.0, rounds: int = 5, per
     daemons with a short interval: p50/p95 acknowledgement time over all pushes."""
     import random
 
-    from kiosk import identity
+    from core import identity
 
     db = open_db(db_url)
     with HQProcess(db_url, log_path=work / "hq-sustained.log", workers=WORKERS if "://" in db_url else 1) as hq:

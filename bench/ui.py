@@ -91,7 +91,7 @@ def tap_latencies(data_dir: Path, taps: int) -> tuple[list[float], str]:
 
     from kiosk import config
     from kiosk.ui.app import KioskApp
-    from kiosk.ui.harness import Harness
+    from tests.support.harness import Harness
 
     h = Harness(KioskApp(config.load(data_dir))).start()
     app = h.app
@@ -105,7 +105,7 @@ def tap_latencies(data_dir: Path, taps: int) -> tuple[list[float], str]:
         """From the touch to the end of the first frame drawn after the screen changed."""
         from kivy.base import EventLoop
 
-        from kiosk.ui.harness import Touch
+        from tests.support.harness import Touch
 
         x, y = widget.to_window(*widget.center)
         t = Touch(x, y)
@@ -131,7 +131,7 @@ def tap_latencies(data_dir: Path, taps: int) -> tuple[list[float], str]:
                 h.tap(app.root.ids.emblem, count=False)
             results.append(timed_tap(app.root.ids.emblem, "maintenance_pin"))
         h.pump(5)
-        cancel = next(w for w in __import__("kiosk.ui.harness", fromlist=["walk"]).walk(app.sm.current_screen)
+        cancel = next(w for w in __import__("tests.support.harness", fromlist=["walk"]).walk(app.sm.current_screen)
                       if getattr(w, "text", "") in ("Batal", "Cancel"))
         results.append(timed_tap(cancel, "home"))
     h.stop()
@@ -152,7 +152,7 @@ def registrations_rss(data_dir: Path, count: int, doc: dict | None) -> tuple[flo
         return None
     from kiosk import config
     from kiosk.ui.app import KioskApp
-    from kiosk.ui.harness import Harness
+    from tests.support.harness import Harness
     from tests.ui.flows import register_once  # the same scripted flow the UI tests use
 
     h = Harness(KioskApp(config.load(data_dir))).start()
@@ -197,7 +197,7 @@ def main() -> None:
     if args.rss_child:
         rss_child(Path(args.rss_child), args.registrations)
 
-    from kiosk.ui import xvfb
+    from tests.support import xvfb
 
     display = xvfb.start()
     try:

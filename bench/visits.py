@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core import identity  # noqa: E402
+from core.ids import WIB, iso, uuid7  # noqa: E402
 from kiosk import config as config_mod  # noqa: E402
-from kiosk import identity  # noqa: E402
 from kiosk.domain import gate  # noqa: E402
 from kiosk.domain.demo_data import demo_reference  # noqa: E402
 from kiosk.domain.reference import apply_reference  # noqa: E402
 from kiosk.domain.tickets import Ticket, decode_ticket, encode_ticket  # noqa: E402
 from kiosk.domain.visits import VisitRequest, register_visit  # noqa: E402
-from kiosk.ids import WIB, iso, uuid7  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 
 QUICK = "--quick" in sys.argv

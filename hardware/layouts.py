@@ -1,7 +1,7 @@
 """Every printed layout: plain data in, ESC/POS bytes out (``render(data, profile) -> bytes``).
 
 Receipts are for visitors, so fixed labels are Indonesian (``translate(..., lang="id")``); money is
-``Rp 150.000`` (:func:`kiosk.money.format_rupiah`), times are WIB (:func:`kiosk.ids.fmt_wib`), NIK is
+``Rp 150.000`` (:func:`core.money.format_rupiah`), times are WIB (:func:`core.ids.fmt_wib`), NIK is
 always masked. Layouts never read the database or the clock: callers fill the dataclasses, so the
 same data always gives the same bytes (the golden-byte tests rely on it).
 """
@@ -14,11 +14,11 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 
+from core.i18n import N_, translate
+from core.ids import fmt_wib
+from core.money import format_rupiah, rupiah
+from core.resources import asset
 from hardware.escpos_doc import PaperProfile, ReceiptBuilder
-from kiosk.i18n import N_, translate
-from kiosk.ids import fmt_wib
-from kiosk.money import format_rupiah, rupiah
-from kiosk.resources import asset
 
 LANG = "id"
 _NIK_RE = re.compile(r"^\d{16}$")

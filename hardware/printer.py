@@ -29,12 +29,12 @@ import serial
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Serial as EscposSerial
 
+from core.i18n import N_, translate
+from core.ids import utcnow
 from hardware import layouts
 from hardware.escpos_decode import split_safe
 from hardware.escpos_doc import PaperProfile
 from hardware.printlog import PrintJob, PrintLog, data_json
-from kiosk.i18n import N_, translate
-from kiosk.ids import utcnow
 
 log = logging.getLogger(__name__)
 

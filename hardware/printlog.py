@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlite_utils.migrations import Migrations
 
-from kiosk.ids import now_iso, uuid7
+from core.ids import now_iso, uuid7
 
 migrations = Migrations("printlog")
 

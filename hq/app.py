@@ -21,14 +21,14 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from typing_extensions import TypedDict
 
+from core import protocol
+from core.ids import now_iso, today_wib
+from core.protocol import AuthError
 from hq import auth, enrolment, ingest, ordering, reference
 from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, error_response, get_db, raw_request
 from hq.schema import devices
-from kiosk.ids import now_iso, today_wib
 from kiosk.plugins import optional_modules
-from sync import protocol
-from sync.protocol import AuthError
 
 log = logging.getLogger("lapas.hq")
 

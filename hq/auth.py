@@ -16,9 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from core import protocol
+from core.protocol import AuthError
 from hq.schema import devices, nonces
-from sync import protocol
-from sync.protocol import AuthError
 
 _key_cache: dict[str, Ed25519PublicKey] = {}
 _last_prune = 0.0

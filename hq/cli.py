@@ -322,8 +322,8 @@ def reference_cmd(facility_id, since, db_url):
 @data_dir_option
 def enroll_cmd(hq_url, code, data_dir):
     """Register this device's key at HQ; stores the HQ URL and facility id in lapas.toml."""
+    from core import identity
     from kiosk import config as config_mod
-    from kiosk import identity
     from sync.client import HQClient, SyncError
 
     cfg = load_config(data_dir)

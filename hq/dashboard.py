@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 
+from core.ids import fmt_wib, now_iso, parse_iso, today_wib
 from hq import operators, reference
 from hq.db import Database
 from hq.deps import get_db
 from hq.schema import devices, events, facilities, visits
-from kiosk.ids import fmt_wib, now_iso, parse_iso, today_wib
 
 router = APIRouter(tags=["dashboard"])
 _TEMPLATES = Path(__file__).with_name("templates")

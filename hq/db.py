@@ -24,8 +24,8 @@ from typing import TypeVar
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from core.ids import now_iso
 from hq import schema
-from kiosk.ids import now_iso
 from kiosk.plugins import optional_modules
 
 DEFAULT_DB = "hq.db"

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from core.ids import now_iso
 from hq.auth import RawRequest
 from hq.db import Database
-from kiosk.ids import now_iso
 
 
 class APIError(Exception):

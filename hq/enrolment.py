@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.identity import key_id
+from core.ids import iso, now_iso
+from core.protocol import unb64u
 from hq import reference
 from hq.schema import devices, enroll_codes, facilities
-from kiosk.identity import key_id
-from kiosk.ids import iso, now_iso
-from sync.protocol import unb64u
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ROLES = ("kiosk", "guard")

@@ -2,7 +2,7 @@
 
 Per event, in ``seq`` order: an ``event_id`` HQ already holds answers its stored outcome (``duplicate`` for
 an accepted one, the same ``rejected`` otherwise); a new event is validated against its dataclass in
-:mod:`kiosk.events`, projected, and stored under ``UNIQUE(event_id)`` / ``UNIQUE(device_id, seq)`` with
+:mod:`core.events`, projected, and stored under ``UNIQUE(event_id)`` / ``UNIQUE(device_id, seq)`` with
 its outcome. The answer is sent only after the commit. A concurrent copy of the same batch loses on the
 unique constraints, rolls back and is answered from the stored outcomes on its retry.
 """
@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.events import EVENT_TYPES
+from core.ids import iso, today_wib
 from hq import projections, reference
 from hq.auth import Device
 from hq.db import pg_copy
 from hq.schema import devices, events
-from kiosk.events import EVENT_TYPES
-from kiosk.ids import iso, today_wib
 
 log = logging.getLogger("lapas.hq.ingest")
 

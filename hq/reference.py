@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.ids import now_iso, today_wib
 from hq.schema import (
     banned_visitors,
     cancellations,
@@ -26,7 +27,6 @@ from hq.schema import (
     section_versions,
     visits,
 )
-from kiosk.ids import now_iso, today_wib
 
 FORMAT = "lapas-reference/1"
 

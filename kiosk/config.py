@@ -204,7 +204,7 @@ def _validate(cfg: Config, path: Path | None) -> None:
         raise ConfigError("ui.idle_countdown_s", cfg.ui.idle_countdown_s, "seconds below ui.idle_timeout_s", path)
     if not 50 <= cfg.ui.dpi <= 600:
         raise ConfigError("ui.dpi", cfg.ui.dpi, "an integer from 50 to 600", path)
-    if not 1 <= cfg.sync.batch_size <= 500:  # sync.protocol.MAX_EVENTS: HQ refuses larger batches
+    if not 1 <= cfg.sync.batch_size <= 500:  # core.protocol.MAX_EVENTS: HQ refuses larger batches
         raise ConfigError("sync.batch_size", cfg.sync.batch_size, "an integer from 1 to 500", path)
     if not 1 <= cfg.sync.in_flight <= 4:
         raise ConfigError("sync.in_flight", cfg.sync.in_flight, "an integer from 1 to 4", path)

@@ -7,9 +7,9 @@ import os
 import shutil
 from typing import Any
 
-from kiosk import identity
+from core import identity
+from core.ids import parse_iso, utcnow
 from kiosk.config import Config
-from kiosk.ids import parse_iso, utcnow
 from kiosk.store import Store, migrations, outbox
 
 MIN_DISK_FREE_MB = 100

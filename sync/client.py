@@ -20,8 +20,8 @@ from typing import Any
 
 import requests
 
-from kiosk.ids import iso, parse_iso
-from sync import protocol
+from core import protocol
+from core.ids import iso, parse_iso
 
 STATUSES = ("accepted", "duplicate", "rejected")
 

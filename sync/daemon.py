@@ -26,11 +26,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiosk import identity
+from core import identity, protocol
+from core.ids import iso
 from kiosk.config import Config
-from kiosk.ids import iso
 from kiosk.store import Store, outbox
-from sync import protocol
 from sync.backoff import Backoff, Clock
 from sync.client import HQClient, OutOfOrder, SyncError, Unreachable
 

@@ -57,7 +57,7 @@ def fresh_hq_db(kind: str, tmp_path: Path, schema: str):
     """A fresh HQ database: a SQLite file under ``tmp_path``, or a PostgreSQL schema (``kind`` "postgres";
     the test is skipped when the server at 127.0.0.1:5432 is not reachable). Drop it with
     ``db.drop_pg_schema(); db.dispose()``."""
-    from sync.testing import open_db, pg_available, pg_url
+    from tests.support.hqproc import open_db, pg_available, pg_url
 
     if kind == "sqlite":
         return open_db(str(tmp_path / "hq.db"))

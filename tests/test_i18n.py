@@ -88,7 +88,7 @@ def test_python_ui_code_passes_no_literal_text():
 
 
 def test_indonesian_catalog_translates_what_the_home_screen_says():
-    from kiosk import i18n
+    from core import i18n
 
     i18n.reload()
     assert i18n.translate("Welcome", "id") == "Selamat datang"

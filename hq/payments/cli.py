@@ -57,8 +57,8 @@ def set_cmd(db_url, facility_id, section, file):
 @_facility_option
 def demo_cmd(db_url, facility_id):
     """Set the demo merchant, deposit rules and canteen menu for a facility."""
+    from core.demo_payments import demo_sections
     from hq.payments import settlement
-    from kiosk.payments.demo import demo_sections
 
     sections = demo_sections()
 
@@ -78,8 +78,8 @@ def demo_cmd(db_url, facility_id):
               help="Write the CSV here instead of standard output.")
 def report_cmd(db_url, facility_id, day, out):
     """The daily settlement report of a facility as CSV (one row per payment and a TOTAL row)."""
+    from core.ids import today_wib
     from hq.payments.operations import report_csv
-    from kiosk.ids import today_wib
 
     day = day or today_wib().isoformat()
     text = _hq()._write(db_url, report_csv, facility_id, day)

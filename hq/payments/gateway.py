@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 
 import requests
 
+from core.ids import WIB
+from core.money import rupiah
 from hq.payments.provider import (
     STATUSES,
     Charge,
@@ -39,8 +41,6 @@ from hq.payments.provider import (
     SignatureError,
     UnknownOrder,
 )
-from kiosk.ids import WIB
-from kiosk.money import rupiah
 
 STATUS_CODES = {"pending": "201", "settlement": "200", "cancel": "200", "deny": "202", "expire": "407"}
 ORDER_ID_RE = re.compile(r"^[A-Za-z0-9\-_.~]{1,50}$")

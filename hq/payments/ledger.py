@@ -12,9 +12,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from core.ids import now_iso, today_wib
+from core.money import rupiah
 from hq.payments.schema import ledger
-from kiosk.ids import now_iso, today_wib
-from kiosk.money import rupiah
 
 ENTRIES = {"credit": 1, "debit": -1, "refund": -1}
 

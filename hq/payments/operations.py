@@ -11,10 +11,10 @@ import io
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from core.ids import now_iso
 from hq import reference
 from hq.payments import settlement
 from hq.payments.schema import gateway_notes, payments, refunds
-from kiosk.ids import now_iso
 
 REPORT_COLUMNS = ("facility_id", "wib_date", "reference", "kind", "inmate_id", "payer", "mode", "status",
                   "amount", "fee", "paid_amount", "settled_at", "transaction_id", "device_id", "note")

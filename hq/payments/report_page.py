@@ -21,14 +21,14 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from core.ids import today_wib
+from core.money import format_rupiah
 from hq.dashboard import _e, _page, _row, _when
 from hq.db import Database
 from hq.deps import get_db
 from hq.payments.operations import report_csv, report_rows, report_summary, unmatched_settlements
 from hq.payments.schema import refunds
 from hq.schema import facilities
-from kiosk.ids import today_wib
-from kiosk.money import format_rupiah
 
 router = APIRouter(tags=["dashboard"])
 _TEMPLATE = Path(__file__).with_name("templates").joinpath("report.html")

@@ -28,6 +28,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import update
 
+from core import payment_states as states
+from core.ids import iso
 from hq import auth, reference
 from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, get_db, raw_request
@@ -47,8 +49,6 @@ from hq.payments.provider import (
     UnknownOrder,
 )
 from hq.payments.schema import payments
-from kiosk.ids import iso
-from kiosk.payments import states
 
 log = logging.getLogger("lapas.hq.payments")
 router = APIRouter(tags=["payments"])

@@ -21,13 +21,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from core import payment_states as states
+from core.ids import now_iso, today_wib
 from hq import reference
 from hq.payments import ledger
 from hq.payments.provider import Notification
 from hq.payments.schema import gateway_notes, payment_docs, payments, refunds
 from hq.schema import inmates
-from kiosk.ids import now_iso, today_wib
-from kiosk.payments import states
 from kiosk.payments.reference import VALIDATORS, PaymentReferenceError
 
 DOC_SECTIONS = ("merchant", "deposit_rules", "menu")
@@ -209,7 +209,7 @@ def record_payment(conn: Connection, *, kind: str, facility_id: str, device_id: 
 
 
 def _wib_day(iso_text: str) -> str:
-    from kiosk.ids import parse_iso
+    from core.ids import parse_iso
 
     return today_wib(parse_iso(iso_text)).isoformat()
 
@@ -336,7 +336,7 @@ def process_refund(conn: Connection, reference_: str, operator: str) -> dict:
 
 
 def recent_since(days: int = 3) -> str:
-    from kiosk.ids import iso, utcnow
+    from core.ids import iso, utcnow
 
     return iso(utcnow() - timedelta(days=days))
 

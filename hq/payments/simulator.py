@@ -32,6 +32,8 @@ from pathlib import Path
 
 import requests
 
+from core import qris
+from core.demo_payments import demo_merchant_payload
 from hq.payments.gateway import (
     ORDER_ID_RE,
     STATUS_CODES,
@@ -39,8 +41,6 @@ from hq.payments.gateway import (
     format_time,
     signature_key,
 )
-from kiosk.payments import qris
-from kiosk.payments.demo import demo_merchant_payload
 
 log = logging.getLogger("lapas.sim.gateway")
 UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

@@ -7,10 +7,10 @@ import sys
 
 import click
 
+from core import identity
+from core.events import DeviceInitialised
 from kiosk import config as config_mod
-from kiosk import identity
 from kiosk.cli.common import data_dir_option, echo_json, load_config
-from kiosk.events import DeviceInitialised
 from kiosk.store import Store, outbox
 from kiosk.store.audit import verify
 

@@ -112,7 +112,7 @@ def update_cmd(root: Path):
                    f"{len(missing)} untranslated -> {po_path(lang, root)}")
         for msgid in missing[:20]:
             click.echo(f"  untranslated: {msgid}")
-    from kiosk import i18n
+    from core import i18n
 
     i18n.reload()
 

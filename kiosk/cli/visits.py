@@ -47,9 +47,9 @@ def reference_load_cmd(file, data_dir):
 @data_dir_option
 def reference_show_cmd(data_dir):
     """Print the loaded reference version, age and counts as JSON."""
+    from core.ids import utcnow
     from kiosk.domain.reference import reference
     from kiosk.domain.rules import Refusal
-    from kiosk.ids import utcnow
 
     cfg = load_config(data_dir)
     with _store(cfg) as store:
@@ -74,7 +74,7 @@ def reference_demo_cmd(out, facility, version, open_now):
 
     doc = demo_reference(facility, version=version, open_now=open_now)
     try:
-        from kiosk.payments.demo import demo_sections
+        from core.demo_payments import demo_sections
     except ImportError:  # payments not in this build
         pass
     else:
@@ -120,10 +120,10 @@ def visit_group():
 @click.option("--booking", default=None, help="Redeem this booking code instead (other options ignored).")
 def visit_register_cmd(data_dir, nik, name, phone, relationship, inmate, day, session, followers, booking):
     """Register one visit under every rule; prints the visit (or the refusal) as JSON."""
-    from kiosk import identity
+    from core import identity
+    from core.ids import today_wib
     from kiosk.domain.rules import Refusal
     from kiosk.domain.visits import VisitRequest, redeem_booking, register_visit
-    from kiosk.ids import today_wib
 
     if not booking:
         missing = [opt for opt, value in (("--nik", nik), ("--name", name), ("--inmate", inmate),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from kiosk.ids import WIB, iso, today_wib, utcnow
+from core.ids import WIB, iso, today_wib, utcnow
 
 GIVEN_M = [
     "Agus", "Budi", "Dedi", "Eko", "Fajar", "Hendra", "Joko", "Kurniawan", "Rizky", "Slamet", "Teguh", "Wahyu",

@@ -15,14 +15,14 @@ from datetime import date, datetime
 
 from cryptography.hazmat.primitives import serialization
 
-from kiosk import identity
+from core import identity
+from core.events import VisitCheckedIn, VisitCheckedOut
+from core.i18n import N_
+from core.ids import iso, today_wib, utcnow
 from kiosk.domain.nik import mask_nik
 from kiosk.domain.reference import inmate_by_id, read_reference
 from kiosk.domain.rules import Refusal
 from kiosk.domain.tickets import Decoded, TicketFormatError, decode_ticket, id_ref, raw_key_id
-from kiosk.events import VisitCheckedIn, VisitCheckedOut
-from kiosk.i18n import N_
-from kiosk.ids import iso, today_wib, utcnow
 
 VERDICTS = ("VALID", "FORGED", "UNKNOWN_KEY", "WRONG_FACILITY", "EXPIRED", "WRONG_DAY", "CANCELLED",
             "ALREADY_INSIDE", "ALREADY_USED")

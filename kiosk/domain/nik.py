@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from core.i18n import N_
 from kiosk.domain.rules import HINT_CHECK_NIK, Refusal
-from kiosk.i18n import N_
 
 # Kemendagri province codes (38 provinces; 92-96 are Papua Barat and the 2022 Papua provinces).
 PROVINCES: dict[str, str] = {

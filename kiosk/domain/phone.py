@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from core.i18n import N_
 from kiosk.domain.rules import Refusal
-from kiosk.i18n import N_
 
 _STRIP = re.compile(r"[\s\-.()/]")
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.events import QueueCalled
+from core.ids import iso, today_wib, utcnow
 from kiosk.domain.reference import read_reference
 from kiosk.domain.visits import session_window
-from kiosk.events import QueueCalled
-from kiosk.ids import iso, today_wib, utcnow
 
 
 def call_next(store, cfg, now: datetime | None = None) -> str | None:

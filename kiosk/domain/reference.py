@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.i18n import N_
+from core.identity import key_id, unb64u
+from core.ids import iso, parse_iso, utcnow
 from kiosk.domain.rules import Refusal
-from kiosk.i18n import N_
-from kiosk.identity import key_id, unb64u
-from kiosk.ids import iso, parse_iso, utcnow
 from kiosk.plugins import optional_modules
 
 FORMAT = "lapas-reference/1"

@@ -24,8 +24,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from core.ids import WIB, iso, today_wib, utcnow, week_start
 from kiosk.domain.nik import mask_nik
-from kiosk.ids import WIB, iso, today_wib, utcnow, week_start
 
 log = logging.getLogger(__name__)
 

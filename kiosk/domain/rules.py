@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.i18n import N_, translate
+from core.i18n import N_, translate
 
 
 class Msg(str):

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from kiosk.identity import DeviceKey
+from core.identity import DeviceKey
 
 PREFIX = "LK1:"
 MAX_LEN = 200
@@ -148,7 +148,7 @@ def encode_ticket(t: Ticket, key: DeviceKey) -> str:
 
 
 def raw_key_id(public_raw: bytes) -> bytes:
-    """The 8-byte key id; ``kiosk.identity.key_id`` is its base64url text form."""
+    """The 8-byte key id; ``core.identity.key_id`` is its base64url text form."""
     return hashlib.sha256(public_raw).digest()[:8]
 
 

@@ -11,15 +11,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from core.events import VisitRegistered
+from core.i18n import N_
+from core.identity import DeviceKey
+from core.ids import WIB, iso, today_wib, utcnow, uuid7, week_start
 from kiosk.domain import nik as nikmod
 from kiosk.domain import phone as phonemod
 from kiosk.domain.reference import Inmate, Reference, inmate_by_id, lookup_inmate, read_reference
 from kiosk.domain.rules import HINT_ASK_OFFICER, HINT_OTHER_DAY, Msg, Refusal
 from kiosk.domain.tickets import Ticket, encode_ticket
-from kiosk.events import VisitRegistered
-from kiosk.i18n import N_
-from kiosk.identity import DeviceKey
-from kiosk.ids import WIB, iso, today_wib, utcnow, uuid7, week_start
 
 RELATIONSHIPS = ("spouse", "parent", "child", "sibling", "relative", "lawyer", "other_family")
 

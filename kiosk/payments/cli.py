@@ -23,7 +23,7 @@ def parse_cmd(payload: str) -> None:
     Exit status 0 when the CRC matches, 3 when it does not (the JSON is printed either way);
     an unreadable payload prints {"error": CODE, "message": ...} and exits 2.
     """
-    from kiosk.payments import qris
+    from core import qris
 
     try:
         parsed = qris.parse(payload.strip(), verify_crc=False)
@@ -42,8 +42,8 @@ def parse_cmd(payload: str) -> None:
 @click.option("--terminal", default=None, help="Terminal label (tag 62/07), normally the device id.")
 def dynamic_cmd(static_payload: str, amount: str, reference: str, terminal: str | None) -> None:
     """Print a dynamic QRIS payload for one payment of AMOUNT rupiah built from a static one."""
-    from kiosk.money import MoneyError, rupiah
-    from kiosk.payments import qris
+    from core import qris
+    from core.money import MoneyError, rupiah
 
     try:
         value = rupiah(amount)
@@ -77,8 +77,8 @@ def gateway_group(ctx, host, port, server_key, notify_url, merchant_payload, sta
     """
     if ctx.invoked_subcommand is not None:
         return
+    from core.demo_payments import demo_merchant_payload
     from hq.payments.simulator import GatewaySimulator
-    from kiosk.payments.demo import demo_merchant_payload
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("the simulator listens on loopback only", param_hint="--host")

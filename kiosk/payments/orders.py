@@ -13,9 +13,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.events import OrderCreated
-from kiosk.ids import iso, parse_iso, today_wib, utcnow, uuid7
-from kiosk.payments import records, reference, states
+from core import payment_states as states
+from core.events import OrderCreated
+from core.ids import iso, parse_iso, today_wib, utcnow, uuid7
+from kiosk.payments import records, reference
 from kiosk.payments.refusals import PaymentRefusal
 from kiosk.payments.verify import new_reference, sign_receipt
 

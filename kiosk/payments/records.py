@@ -11,10 +11,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kiosk.events import DepositStatusObserved, OrderStatusObserved, PaymentQrIssued
-from kiosk.ids import iso, parse_iso, utcnow
-from kiosk.money import MoneyError, rupiah
-from kiosk.payments import qris, reference, states
+from core import payment_states as states
+from core import qris
+from core.events import DepositStatusObserved, OrderStatusObserved, PaymentQrIssued
+from core.ids import iso, parse_iso, utcnow
+from core.money import MoneyError, rupiah
+from kiosk.payments import reference
 from kiosk.payments.refusals import PaymentRefusal
 
 TABLES = {"deposit": ("deposits", "deposit_id", "amount"), "order": ("orders", "order_id", "total")}

@@ -19,7 +19,8 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from kiosk.payments import qris, states
+from core import payment_states as states
+from core import qris
 
 log = logging.getLogger("lapas.payments")
 SECTIONS = ("merchant", "deposit_rules", "menu", "payment_updates", "balances", "order_status")

@@ -7,8 +7,8 @@ so the UI treats both alike: ``translate(r.message, **r.params)``. Amount parame
 
 from __future__ import annotations
 
-from kiosk.i18n import N_, translate
-from kiosk.money import format_rupiah
+from core.i18n import N_, translate
+from core.money import format_rupiah
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "payments_unavailable": (N_("Payments are not available at this kiosk right now."),

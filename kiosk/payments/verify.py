@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.identity import DeviceKey, b64u, public_from_b64, unb64u, verify_sig
+from core.identity import DeviceKey, b64u, public_from_b64, unb64u, verify_sig
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIX = "LPV1"

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-from kiosk.events import Event
+from core.events import Event
 from kiosk.store import migrations
 from kiosk.store.outbox import OutboxEntry, append_event
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.events import Event, canonical_json
-from kiosk.ids import now_iso, uuid7
+from core.events import Event, canonical_json
+from core.ids import now_iso, uuid7
 
 GENESIS = "0" * 64
 

@@ -14,9 +14,9 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition
 
-from kiosk import i18n
+from core import i18n
+from core.i18n import _
 from kiosk.config import Config
-from kiosk.i18n import _
 from kiosk.ui import maintenance, widgets
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.services import Services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from kiosk.i18n import N_, _
-from kiosk.ids import today_wib
+from core.i18n import N_, _
+from core.ids import today_wib
 
 DAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
 MONTHS = [N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),

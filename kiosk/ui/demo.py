@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.children import die_with_parent
+from core.children import die_with_parent
 
 log = logging.getLogger(__name__)
 FACILITY = "LPS-DEMO"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from kivy.clock import Clock
 
-from kiosk.i18n import _
+from core.i18n import _
 from kiosk.ui.widgets.panels import CountdownPanel
 
 

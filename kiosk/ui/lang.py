@@ -2,7 +2,7 @@
 
 In kv: ``#:import tr kiosk.ui.lang.tr`` then ``text: tr._("Visit registration")``. Kivy's kv compiler binds
 to the attribute ``_`` of ``tr``; :meth:`Tr.fbind` records those bindings and a language change re-runs
-them, so every label re-translates itself. Python code uses :func:`kiosk.i18n._` and re-renders on the app's
+them, so every label re-translates itself. Python code uses :func:`core.i18n._` and re-renders on the app's
 ``lang`` property.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kivy.event import Observable
 
-from kiosk import i18n
+from core import i18n
 
 
 class Tr(Observable):

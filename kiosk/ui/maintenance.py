@@ -11,8 +11,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.i18n import N_, _
-from kiosk.ids import fmt_wib, parse_iso, utcnow
+from core.i18n import N_, _
+from core.ids import fmt_wib, parse_iso, utcnow
 from kiosk.ui.pin import PinGate
 from kiosk.ui.screens.base import KioskScreen
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.i18n import N_, _, translate
+from core.i18n import N_, _, translate
 
 PRINTER_ERRORS = {  # fallbacks; hardware.printer.PrinterError brings its own screen text
     "nothing_to_reprint": N_("There is no receipt to reprint yet."),

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from core.ids import fmt_wib, parse_iso, utcnow
 from kiosk.config import Config
-from kiosk.ids import fmt_wib, parse_iso, utcnow
 
 if TYPE_CHECKING:
     from kiosk.store import Store
@@ -138,9 +138,9 @@ class Services:
 
     def printer_test(self):
         """A short test page straight through the printer seam (not a receipt, not logged)."""
+        from core.i18n import _
         from hardware.escpos_doc import PaperProfile, ReceiptBuilder
         from hardware.printer import PrinterError, SerialPrinter, send_job
-        from kiosk.i18n import _
 
         pc = self.cfg.printer
         if not pc.port:
@@ -162,9 +162,9 @@ class Services:
 
     def z_report_data(self, day=None):
         """Today's totals of this device (WIB business date) for the Z report."""
+        from core.ids import today_wib
         from hardware.layouts import ZReportData
         from hardware.printlog import PrintLog
-        from kiosk.ids import today_wib
 
         day = day or today_wib()
         data = ZReportData(facility_name=self.facility_name(), device_id=self.cfg.device.device_id,

@@ -11,7 +11,7 @@ from kivy.core.text import LabelBase
 from kivy.event import EventDispatcher
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty
 
-from kiosk.resources import asset
+from core.resources import asset
 
 MIN_TARGET_MM = 15.0
 MIN_FONT_PX = 24

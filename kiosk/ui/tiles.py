@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.i18n import N_
+from core.i18n import N_
 
 
 @dataclass

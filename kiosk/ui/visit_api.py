@@ -100,14 +100,14 @@ def _request(form: VisitForm):
 
 
 def register(services, form: VisitForm):
-    from kiosk import identity
+    from core import identity
 
     key = identity.load(services.cfg.keys_dir)
     return _domain("visits").register_visit(services.store, services.cfg, key, _request(form))
 
 
 def redeem(services, booking_code: str):
-    from kiosk import identity
+    from core import identity
 
     key = identity.load(services.cfg.keys_dir)
     return _domain("visits").redeem_booking(services.store, services.cfg, key, booking_code.strip().upper())

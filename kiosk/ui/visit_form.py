@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from kiosk.i18n import N_
+from core.i18n import N_
 
 # relationship code -> English msgid shown on the big choice buttons
 RELATIONSHIPS = [

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from core import identity
+from core.ids import WIB
 from kiosk import config as config_mod
-from kiosk import identity
 from kiosk.domain.reference import apply_reference
 from kiosk.domain.visits import VisitRequest, register_visit
-from kiosk.ids import WIB
 from kiosk.store import Store
 
 MON = date(2026, 11, 30)  # the test week: Monday 30 Nov .. Sunday 6 Dec 2026

@@ -16,10 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk import config, identity  # noqa: E402
+from core import identity
+from core.ids import parse_iso  # noqa: E402
+from kiosk import config  # noqa: E402
 from kiosk.domain.rules import Refusal  # noqa: E402
 from kiosk.domain.visits import VisitRequest, register_visit  # noqa: E402
-from kiosk.ids import parse_iso  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 
 

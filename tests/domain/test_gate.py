@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from core.i18n import translate
 from kiosk.domain import gate
 from kiosk.domain.rules import Refusal
 from kiosk.domain.tickets import PREFIX, b45decode, b45encode, decode_ticket
-from kiosk.i18n import translate
 from tests.domain.helpers import AT, FACILITY, MON, TUE, WED, make_device, make_nik, ref_doc, trusted, wib
 
 

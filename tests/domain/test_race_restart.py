@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ids import iso
+from core.ids import iso
 from kiosk.store import Store
 from tests.domain.helpers import AT, MON, make_device, make_nik, ref_doc, schedule
 

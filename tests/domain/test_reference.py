@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk import identity
+from core import identity
+from core.resources import asset
 from kiosk.domain.reference import (
     ReferenceError,
     apply_reference,
@@ -18,7 +19,6 @@ from kiosk.domain.reference import (
     validate_reference,
 )
 from kiosk.domain.rules import Refusal
-from kiosk.resources import asset
 from tests.conftest import init_device
 from tests.domain.helpers import AT, FACILITY, INMATES, make_device, make_nik, ref_doc, trusted
 

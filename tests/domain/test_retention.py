@@ -7,8 +7,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+from core.ids import utcnow
 from kiosk.domain.retention import purge
-from kiosk.ids import utcnow
 from kiosk.store import audit, outbox
 from tests.domain.helpers import AT, MON, make_nik
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from core.i18n import translate
 from kiosk.domain.nik import mask_nik
 from kiosk.domain.rules import Refusal
 from kiosk.domain.visits import available_sessions
-from kiosk.i18n import translate
 from tests.domain.helpers import (
     AT,
     FRI,

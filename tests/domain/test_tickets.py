@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from qrcode.constants import ERROR_CORRECT_M
 
-from kiosk import identity
+from core import identity
 from kiosk.domain.tickets import (
     MAX_LEN,
     PREFIX,

@@ -10,7 +10,7 @@ import json
 import socket
 from datetime import timedelta
 
-from kiosk.ids import today_wib, utcnow
+from core.ids import today_wib, utcnow
 from tests.conftest import init_device
 from tests.domain.helpers import FACILITY, make_nik, ref_doc
 
@@ -22,7 +22,7 @@ def closed_port() -> int:
 
 
 def all_day_doc(version: int, kiosk_pub: str | None = None, **sections) -> dict:
-    from kiosk.identity import key_id, unb64u
+    from core.identity import key_id, unb64u
 
     slot = {"session": "P", "walk_in_quota": 50, "pre_registered_quota": 20, "inmate_codes": ["A", "B"]}
     keys = [{"key_id": key_id(unb64u(kiosk_pub)), "device_id": "kiosk-01", "public_key": kiosk_pub,

@@ -12,7 +12,7 @@ import uvicorn
 
 from hq.app import create_app
 from hq.db import open_db
-from sync.testing import free_port, pg_available, pg_url
+from tests.support.hqproc import free_port, pg_available, pg_url
 
 
 class ServerThread:

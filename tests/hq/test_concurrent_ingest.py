@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 
-from kiosk import identity
+from core import identity
 from kiosk.store import Store, outbox
 from sync.client import HQClient
-from sync.testing import enqueue, hq_events, make_device
+from tests.support.hqproc import enqueue, hq_events, make_device
 
 
 def test_racing_copies_of_one_batch(hq_server, tmp_path):

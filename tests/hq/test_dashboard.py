@@ -8,13 +8,13 @@ import time
 
 import requests
 
+from core import identity
+from core.events import ProbeRecorded, VisitCheckedIn, VisitRegistered
+from core.ids import today_wib
 from hq import operators
-from kiosk import identity
-from kiosk.events import ProbeRecorded, VisitCheckedIn, VisitRegistered
-from kiosk.ids import today_wib
 from kiosk.store import Store, outbox
 from sync.client import HQClient
-from sync.testing import make_device
+from tests.support.hqproc import make_device
 
 
 def card(html: str, ident: str) -> str:

@@ -8,12 +8,11 @@ import time
 
 import requests
 
+from core import identity, protocol
 from hq import projections
-from kiosk import identity
 from kiosk.store import Store, outbox
-from sync import protocol
 from sync.client import HQClient
-from sync.testing import enqueue, hq_events, make_device
+from tests.support.hqproc import enqueue, hq_events, make_device
 
 
 def signed(cfg, url, body: bytes):

@@ -10,9 +10,8 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from kiosk import identity
-from sync import protocol
-from sync.testing import make_device
+from core import identity, protocol
+from tests.support.hqproc import make_device
 
 
 class DeviceSigner(requests.auth.AuthBase):

@@ -7,8 +7,8 @@ import json
 
 from hq.db import open_db
 from hq.reference import build
-from sync.testing import HQProcess
 from tests.conftest import init_device, lapas
+from tests.support.hqproc import HQProcess
 
 
 def hq(db, *args, check=True):

@@ -8,14 +8,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from core import identity
 from hq import operators
 from kiosk import config as config_mod
-from kiosk import identity
 from kiosk.domain import gate
 from kiosk.domain.visits import VisitRequest, register_visit
 from kiosk.store import Store
 from sync.daemon import Daemon
-from sync.testing import make_device
+from tests.support.hqproc import make_device
 
 DAY = date(2026, 12, 7)  # a Monday
 AT = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # 08:00 WIB, more than 24 h after the reference was made
@@ -81,8 +81,8 @@ def test_oversold_provisional_visit_is_cancelled_at_the_gate(hq_server, tmp_path
 def test_gate_and_kiosk_events_in_either_order_give_one_visit(sqlite_hq, tmp_path, order):
     from sqlalchemy import select
 
+    from core.events import VisitCheckedIn, VisitRegistered
     from hq.schema import visits
-    from kiosk.events import VisitCheckedIn, VisitRegistered
 
     db, url = sqlite_hq.db, sqlite_hq.url
     kiosk = make_device(tmp_path / "k", db, url)

@@ -8,14 +8,13 @@ import json
 import pytest
 import requests
 
+from core import identity, protocol
 from hq import enrolment, operators
 from kiosk import config as config_mod
-from kiosk import identity
 from kiosk.store import Store
-from sync import protocol
 from sync.client import HQClient
 from sync.daemon import Daemon
-from sync.testing import make_device
+from tests.support.hqproc import make_device
 
 
 def client(cfg, url):
@@ -105,7 +104,7 @@ def test_enrolment_must_be_signed_by_the_registered_key(hq_server, tmp_path, fac
 
 
 def test_refused_reference_is_reported_and_events_still_flow(hq_server, tmp_path, facility):
-    from sync.testing import enqueue, hq_events
+    from tests.support.hqproc import enqueue, hq_events
 
     db, url = hq_server.db, hq_server.url
     kiosk = make_device(tmp_path / "k", db, url, facility_id=facility)

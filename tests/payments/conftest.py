@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from kiosk import identity
-from kiosk.payments.demo import demo_sections
+from core import identity
+from core.demo_payments import demo_sections
 from kiosk.payments.reference import load_payment_sections
 
 # 10:00 WIB on a Monday

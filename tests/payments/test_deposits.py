@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.payments import deposits, qris
+from core import qris
+from kiosk.payments import deposits
 from kiosk.payments.deposits import DepositRequest
 from kiosk.payments.reference import load_payment_sections
 from kiosk.payments.refusals import PaymentRefusal
@@ -152,7 +153,7 @@ def test_inmate_and_payer_checks(kiosk):
 
 def test_no_payments_configured(device):
     cfg, store = device
-    from kiosk import identity
+    from core import identity
 
     load_reference(store, {k: v for k, v in reference_doc().items()
                            if k not in ("merchant", "deposit_rules", "menu")})

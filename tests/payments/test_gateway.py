@@ -14,6 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from core import qris
+from core.demo_payments import demo_merchant_payload
+from core.ids import utcnow
 from hq.payments import gateway
 from hq.payments.gateway import MidtransGateway, signature_key, verify_notification
 from hq.payments.provider import (
@@ -27,9 +30,6 @@ from hq.payments.provider import (
     check_transition,
 )
 from hq.payments.simulator import GatewaySimulator
-from kiosk.ids import utcnow
-from kiosk.payments import qris
-from kiosk.payments.demo import demo_merchant_payload
 
 KEY = "SB-Mid-server-TEST-" + "x" * 8
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -11,22 +11,22 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from core import identity, qris
+from core.demo_payments import demo_merchant_payload, demo_sections
 from hq import reference as hq_reference
 from hq.operators import import_inmates
 from hq.payments import ledger, settlement
 from hq.payments.gateway import signature_key
 from hq.payments.operations import report_csv, unmatched_settlements
 from hq.payments.simulator import GatewaySimulator
-from kiosk import identity
-from kiosk.payments import deposits, orders, qris
-from kiosk.payments.demo import demo_merchant_payload, demo_sections
+from kiosk.payments import deposits, orders
 from kiosk.payments.online import PaymentsClient, refresh_status, start_payment
 from kiosk.payments.refusals import PaymentRefusal
 from kiosk.payments.verify import check_receipt
 from kiosk.store import Store
 from sync.client import HQClient
-from sync.testing import HQProcess, free_port, hq_events, make_device, open_db, run_sync
 from tests.payments.conftest import NIK, SCHEDULE, load_reference
+from tests.support.hqproc import HQProcess, free_port, hq_events, make_device, open_db, run_sync
 
 KEY = "SB-Mid-server-HQFLOW"
 INMATES = ("id,reg_no,name,block,room,code,visitable,status\n"

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from core.demo_payments import demo_sections
+from core.ids import today_wib
 from hq.operators import add_facility, import_inmates
 from hq.payments import ledger, sections, settlement
 from hq.payments.operations import report_csv, report_rows, report_summary
 from hq.payments.provider import Notification
 from hq.reference import build
-from kiosk.ids import today_wib
-from kiosk.payments.demo import demo_sections
 from tests.conftest import fresh_hq_db
 
 FID = "LPS-LEDGER"

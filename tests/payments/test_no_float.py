@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.money import MoneyError, rupiah
+from core.money import MoneyError, rupiah
 from kiosk.payments import deposits, orders
 from kiosk.payments.deposits import DepositRequest
 from kiosk.payments.orders import OrderRequest

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from kiosk.payments import orders, qris
+from core import qris
+from kiosk.payments import orders
 from kiosk.payments.orders import OrderRequest
 from kiosk.payments.reference import PaymentReferenceError, load_payment_sections
 from kiosk.payments.refusals import PaymentRefusal

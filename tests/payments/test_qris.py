@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.payments import qris
-from kiosk.payments.demo import demo_merchant_payload
+from core import qris
+from core.demo_payments import demo_merchant_payload
 
 STATIC = demo_merchant_payload()
 

@@ -14,23 +14,23 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from core import identity
+from core.demo_payments import demo_sections
+from core.ids import today_wib
 from hq import reference as hq_reference
 from hq.operators import import_inmates
 from hq.payments import settlement
 from hq.payments.gateway import MidtransGateway
 from hq.payments.operations import report_csv
 from hq.payments.simulator import GatewaySimulator
-from kiosk import identity
-from kiosk.ids import today_wib
 from kiosk.payments import deposits
-from kiosk.payments.demo import demo_sections
 from kiosk.payments.online import PaymentsClient, start_payment
 from kiosk.store import Store
 from sync.client import HQClient
-from sync.testing import make_device, open_db, pg_available, pg_url
 from tests.hq.conftest import ServerThread
 from tests.hq.test_openapi_fuzz import DeviceSigner
 from tests.payments.conftest import NIK, SCHEDULE, load_reference
+from tests.support.hqproc import make_device, open_db, pg_available, pg_url
 
 KEY = "SB-Mid-server-REPORT"
 FACILITY = "LPS-RPT"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from core.events import ProbeRecorded
 from kiosk import config
-from kiosk.events import ProbeRecorded
 from kiosk.store import Store
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import stat
 
-from kiosk import config, identity
+from core import identity
+from kiosk import config
 from kiosk.store import Store
 
 

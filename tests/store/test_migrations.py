@@ -51,7 +51,7 @@ def test_from_each_earlier_version(tmp_path, version):
     with Store(old, "dev-1") as store:
         assert store.schema_version() == migrations.latest_version()
         # the upgraded database works for a business write
-        from kiosk.events import ProbeRecorded
+        from core.events import ProbeRecorded
 
         with store.transaction() as tx:
             tx.emit(ProbeRecorded("p1", 1))

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
+from core.events import ProbeRecorded, canonical_json
 from kiosk import config
-from kiosk.events import ProbeRecorded, canonical_json
 from kiosk.store import Store
 from kiosk.store.audit import verify
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hq.db import open_db
-from sync.testing import HQProcess, make_device
+from tests.support.hqproc import HQProcess, make_device
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def device(hq, tmp_path):
 
 def _serve(kind: str, tmp_path_factory, schema: str):
     """(Database, HQProcess) on a SQLite file or a fresh PostgreSQL schema (dropped afterwards)."""
-    from sync.testing import pg_available, pg_url
+    from tests.support.hqproc import pg_available, pg_url
 
     if kind == "sqlite":
         url = str(tmp_path_factory.mktemp("hq") / "hq.db")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from sync.testing import enqueue, hq_events, outbox_states, run_sync, spawn_sync
+from tests.support.hqproc import enqueue, hq_events, outbox_states, run_sync, spawn_sync
 
 POINTS = ("after_read", "after_post", "during_mark")
 
@@ -73,7 +73,7 @@ def test_kill9_many_times_random_points(hq, device):
 
 @pytest.mark.postgres
 def test_kill9_with_postgresql_behind_hq(hq_pg, tmp_path):
-    from sync.testing import make_device
+    from tests.support.hqproc import make_device
 
     db, proc = hq_pg
     cfg = make_device(tmp_path / "dev", db, proc.url, batch_size=100)

@@ -8,8 +8,8 @@ import pytest
 from kiosk import config as config_mod
 from sync.backoff import VirtualClock
 from sync.daemon import Daemon
-from sync.faultproxy import FaultProxy
-from sync.testing import enqueue, hq_events, make_device, outbox_states
+from tests.support.faultproxy import FaultProxy
+from tests.support.hqproc import enqueue, hq_events, make_device, outbox_states
 
 
 def drain_through(proxy_url, cfg, max_cycles=200):

@@ -10,15 +10,15 @@ import time
 
 import pytest
 
+from core import identity
 from hq import ordering
 from kiosk import config as config_mod
-from kiosk import identity
 from kiosk.store import Store, outbox
 from sync.backoff import VirtualClock
 from sync.client import HQClient, OutOfOrder
 from sync.daemon import Daemon
-from sync.faultproxy import FaultProxy
-from sync.testing import enqueue, hq_events, make_device, outbox_states
+from tests.support.faultproxy import FaultProxy
+from tests.support.hqproc import enqueue, hq_events, make_device, outbox_states
 
 
 def client_for(cfg, url) -> HQClient:
@@ -152,8 +152,8 @@ def test_two_in_flight_keep_the_order_on_postgresql(hq_pg, tmp_path):
 
 
 def test_large_events_split_batches_and_an_oversized_one_is_dead_lettered(hq, tmp_path):
-    from kiosk.events import ProbeRecorded
-    from sync import protocol
+    from core import protocol
+    from core.events import ProbeRecorded
 
     db, proc = hq
     cfg = make_device(tmp_path / "dev", db, proc.url)

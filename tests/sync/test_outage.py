@@ -14,7 +14,7 @@ import pytest
 from kiosk import config as config_mod
 from sync.backoff import Backoff, VirtualClock
 from sync.daemon import Daemon
-from sync.testing import HQProcess, enqueue, free_port, hq_events, make_device, outbox_states
+from tests.support.hqproc import HQProcess, enqueue, free_port, hq_events, make_device, outbox_states
 
 DAY = 86400
 

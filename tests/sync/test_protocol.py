@@ -9,12 +9,11 @@ import time
 import pytest
 import requests
 
+from core import identity, protocol
 from hq import enrolment
-from kiosk import identity
 from kiosk.store import Store, outbox
-from sync import protocol
 from sync.client import HQClient, Refused
-from sync.testing import enqueue, hq_events, make_device, outbox_states, run_sync, spawn_sync
+from tests.support.hqproc import enqueue, hq_events, make_device, outbox_states, run_sync, spawn_sync
 
 
 def client_for(cfg, url, clock=time.time) -> HQClient:
@@ -65,7 +64,7 @@ def test_one_invalid_event_is_dead_lettered_and_the_rest_accepted(hq, device):
 def test_daemon_dead_letters_a_rejected_event_and_keeps_going(hq, device):
     db, proc = hq
     with Store(device.db_path, device.device.device_id) as store, store.transaction() as tx:
-        from kiosk.events import VisitCheckedIn
+        from core.events import VisitCheckedIn
 
         tx.emit(VisitCheckedIn("v-1", "LPS-OTHER", 2, "2026-11-29T02:00:00.000Z"))  # another facility's visit
     enqueue(device, 10)
@@ -163,7 +162,7 @@ def test_enrolment_code_is_one_time_and_expires(hq, tmp_path):
 
     a = make_device(tmp_path / "a", db, proc.url, enroll=False)
     b = make_device(tmp_path / "b", db, proc.url, enroll=False)
-    from sync.testing import ensure_facility
+    from tests.support.hqproc import ensure_facility
 
     ensure_facility(db, "LPS-TEST")
     with db.write() as conn:

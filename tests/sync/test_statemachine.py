@@ -11,8 +11,8 @@ from kiosk import config as config_mod
 from kiosk.store import connect, outbox
 from sync.client import SyncError
 from sync.daemon import Daemon
-from sync.faultproxy import FaultProxy
-from sync.testing import enqueue, hq_events, make_device, outbox_states
+from tests.support.faultproxy import FaultProxy
+from tests.support.hqproc import enqueue, hq_events, make_device, outbox_states
 
 
 def test_outbox_and_hq_agree_under_faults(hq, tmp_path_factory):

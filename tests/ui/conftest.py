@@ -26,7 +26,7 @@ ARTIFACTS = Path(os.environ.get("LAPAS_UI_ARTIFACTS", ROOT / ".pytest-artifacts"
 
 def _prepare_kivy() -> None:
     """Before any test module imports Kivy: a display, Kivy's environment, a private KIVY_HOME."""
-    from kiosk.ui import xvfb as xvfb_mod
+    from tests.support import xvfb as xvfb_mod
 
     xvfb = xvfb_mod.start(*BIG)  # room for the high-DPI test's larger window
     if xvfb is not None:
@@ -80,7 +80,7 @@ def shots_dir(tmp_path, request):
 def start_app(kivy_window, shots_dir, tmp_path):
     """``start_app(data_dir, cls=KioskApp)`` -> a started Harness; stopped after the test."""
     from kiosk import config, i18n
-    from kiosk.ui.harness import Harness
+    from tests.support.harness import Harness
 
     harnesses = []
 

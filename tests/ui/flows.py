@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kiosk.ui.harness import find_key, find_text, walk
+from tests.support.harness import find_key, find_text, walk
 
 
 def prepare_demo(data_dir: Path, *, all_day: bool = True, walk_in_quota: int | None = None) -> dict:
@@ -37,7 +37,7 @@ def demo_nik(i: int) -> str:
 
 def visitable_inmates(doc: dict, session: str = "S") -> list[dict]:
     """Inmates who may be visited today in ``session`` (visitable, active, their code allowed today)."""
-    from kiosk.ids import today_wib
+    from core.ids import today_wib
 
     slots = doc["schedule"]["weekdays"].get(str(today_wib().isoweekday()), [])
     codes = {c for slot in slots if slot["session"] == session for c in slot.get("inmate_codes", [])}
@@ -147,7 +147,7 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
 
 
 def app_text(h, msgid: str) -> str:
-    from kiosk.i18n import _
+    from core.i18n import _
 
     return _(msgid)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.ui.harness import find_key, find_text, walk
+from tests.support.harness import find_key, find_text, walk
 
 NIK = "3507125508900001"  # structurally valid (East Java, woman born 15 Aug 1990)
 
@@ -63,7 +63,7 @@ def deposit_to_qr(h, reg_no: str, amount: int, *, shot=lambda _n: None) -> None:
 
 def choose_amount(h, amount: int, *, shot=lambda _n: None) -> None:
     """On the amount screen: the preset (or the keypad), confirm, pay; ends on the QR screen."""
-    from kiosk.money import format_rupiah
+    from core.money import format_rupiah
 
     app = h.app
     scr = app.sm.get_screen("deposit_amount")

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from kiosk import i18n
-from kiosk.ui.harness import visible, walk
+from core import i18n
+from tests.support.harness import visible, walk
 
 pytestmark = pytest.mark.ui
 

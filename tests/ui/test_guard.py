@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from kiosk.ui.harness import find_text
+from tests.support.harness import find_text
 from tests.conftest import ROOT
 from tests.ui.flows import prepare_demo, register_once
 
@@ -73,9 +73,10 @@ def test_ticket_from_yesterday_is_refused_with_its_reason(start_app, kiosk_dir):
     """A ticket issued for yesterday (made through the visits core with yesterday's clock) is shown red."""
     from datetime import datetime, timedelta
 
-    from kiosk import config, identity
+    from core import identity
+from kiosk import config
     from kiosk.domain.visits import VisitRequest, register_visit
-    from kiosk.ids import WIB, today_wib
+    from core.ids import WIB, today_wib
     from kiosk.store import Store
     from kiosk.ui.guard.app import GuardApp
     from tests.ui.flows import demo_nik, visitable_inmates
@@ -101,7 +102,7 @@ def test_ticket_from_yesterday_is_refused_with_its_reason(start_app, kiosk_dir):
 def test_manual_entry_of_a_damaged_ticket_by_queue_number(start_app, kiosk_dir):
     """A guard types the queue number of a ticket whose QR will not scan and gets the same verdict screen."""
     from kiosk.ui.guard.app import GuardApp
-    from kiosk.ui.harness import find_key
+    from tests.support.harness import find_key
 
     doc = prepare_demo(kiosk_dir)
     kiosk = start_app(kiosk_dir)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.ui.harness import find_text, texts
 from tests.conftest import init_device
+from tests.support.harness import find_text, texts
 from tests.ui.test_maintenance import open_pin_screen
 
 pytestmark = pytest.mark.ui

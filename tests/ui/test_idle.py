@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.ui.harness import find_text
+from tests.support.harness import find_text
 from tests.ui.test_maintenance import open_pin_screen
 
 pytestmark = pytest.mark.ui

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.ui.harness import visible, walk
+from tests.support.harness import visible, walk
 
 pytestmark = pytest.mark.ui
 

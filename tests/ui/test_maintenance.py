@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from kiosk.ui.harness import find_text, texts
 from tests.conftest import lapas
+from tests.support.harness import find_text, texts
 
 pytestmark = pytest.mark.ui
 PIN = "482916"
@@ -32,7 +32,7 @@ def enter_pin(h, pin):
 
 
 def _enter(pad):
-    from kiosk.ui.harness import find_key
+    from tests.support.harness import find_key
 
     return find_key(pad, "enter")
 
@@ -61,7 +61,7 @@ def test_gesture_and_pin_open_device_health(start_app, kiosk_dir):
     h.settle(timeout=15)
     root = h.app.root
     for label in ("Printer", "Headquarters", "Records waiting to send", "Reference data"):
-        from kiosk.i18n import _
+        from core.i18n import _
 
         assert find_text(root, _(label), exact=True), (label, texts(root))
     assert find_text(root, "belum diatur")  # no printer configured on this device

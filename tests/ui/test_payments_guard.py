@@ -8,10 +8,11 @@ import json
 
 import pytest
 
+from core import identity
+from core.ids import now_iso
 from hardware.scanner import ScannerReader
 from hardware.simproc import spawn_scanner_sim
-from kiosk import config, identity
-from kiosk.ids import now_iso
+from kiosk import config
 from kiosk.payments import deposits
 from kiosk.store import Store
 from tests.conftest import init_device, lapas

@@ -22,14 +22,14 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from core import qris
+from core.demo_payments import demo_sections
 from hardware.simproc import SimError, spawn_printer_sim
 from hq import reference as hq_reference
 from hq.operators import add_facility, import_inmates
 from hq.payments import settlement
-from kiosk.payments import qris
-from kiosk.payments.demo import demo_sections
-from sync.testing import HQProcess, die_with_parent, free_port, make_device, open_db, run_sync
 from tests.conftest import ROOT
+from tests.support.hqproc import HQProcess, die_with_parent, free_port, make_device, open_db, run_sync
 from tests.ui import payments_flows as pf
 
 pytestmark = [pytest.mark.ui, pytest.mark.xdist_group("payments_ui")]
@@ -84,14 +84,14 @@ def kiosk(stack, kivy_window, tmp_path_factory):
     """One kiosk app for the module (Kivy keeps one window per process; starting an app costs seconds)."""
     from kiosk import config
     from kiosk.ui.app import KioskApp
-    from kiosk.ui.harness import Harness
+    from tests.support.harness import Harness
 
     cfg = config.load(stack.cfg.data_dir)
     app = KioskApp(cfg, voice_dir=tmp_path_factory.mktemp("voice"))
     h = Harness(app).start()
     yield h
     h.stop()
-    from kiosk import i18n
+    from core import i18n
 
     i18n.set_language(i18n.DEFAULT_LANGUAGE)
 
@@ -99,7 +99,7 @@ def kiosk(stack, kivy_window, tmp_path_factory):
 @pytest.fixture
 def h(kiosk, stack, shots_dir):
     """The module's kiosk, at home, in Indonesian, with HQ up; screenshots into this test's folder."""
-    from kiosk import i18n
+    from core import i18n
 
     if stack.hq.proc is None or stack.hq.proc.poll() is not None:
         stack.hq = HQProcess(stack.db_url, port=stack.port, log_path=stack.tmp / "hq.log", env=stack.hq.env).start()
@@ -156,7 +156,7 @@ def sim_pay(stack, payload: str) -> None:
 def test_online_deposit_paid_shows_and_prints_lunas(h, stack):
     """Also: an amount over the maximum is explained in Indonesian first, and nothing is written for it."""
     from kiosk.store import Store
-    from kiosk.ui.harness import find_key
+    from tests.support.harness import find_key
 
     app = h.app
     with Store(stack.cfg.db_path, stack.cfg.device.device_id) as store:

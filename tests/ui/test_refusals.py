@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from kivy.core.window import Window
 
-from kiosk.ui.harness import find_key, find_text, texts
+from tests.support.harness import find_key, find_text, texts
 from tests.conftest import lapas
 from tests.ui.flows import demo_nik, prepare_demo, register_once, tile
 
@@ -32,7 +32,7 @@ ASK_OFFICER = "Please ask the officer at the registration desk."
 
 def t(msgid: str, **params) -> str:
     """The Indonesian text the app shows for ``msgid`` (the catalog must have it, never the English)."""
-    from kiosk.i18n import _
+    from core.i18n import _
 
     text = _(msgid)
     assert text != msgid, f"no Indonesian translation for {msgid!r}"
@@ -52,7 +52,7 @@ def codes(*allowed: str) -> Callable[[dict], None]:
 
 
 def today() -> str:
-    from kiosk.ids import today_wib
+    from core.ids import today_wib
 
     return today_wib().isoformat()
 
@@ -69,9 +69,10 @@ def reload(data_dir: Path, doc: dict, *changes: Callable[[dict], None]) -> None:
 
 def earlier_visit(data_dir: Path, reg_no: str) -> None:
     """Another visitor's visit to ``reg_no`` today (through the visits core: not what this test is about)."""
-    from kiosk import config, identity
+    from core import identity
+from kiosk import config
     from kiosk.domain.visits import VisitRequest, register_visit
-    from kiosk.ids import today_wib
+    from core.ids import today_wib
     from kiosk.store import Store
 
     cfg = config.load(data_dir)

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from kiosk.ui.harness import find_text, texts
 from tests.conftest import ROOT
+from tests.support.harness import find_text, texts
 from tests.ui.flows import assert_home_tiles_fit, prepare_demo, register_once, tile, visitable_inmates
 
 pytestmark = pytest.mark.ui
@@ -61,7 +61,7 @@ def test_invalid_nik_is_explained_and_does_not_advance(start_app, demo_kiosk):
     h.type(scr.ids.keypad, "9907121508900001")  # 99 is no province
     h.screenshot("nik-invalid")
     assert scr.ids.nik.error and scr.help
-    from kiosk.ui.harness import find_key
+    from tests.support.harness import find_key
 
     h.tap(find_key(scr.ids.keypad, "enter"), count=False)
     assert h.app.sm.current == "visit_nik"
@@ -81,7 +81,7 @@ def test_second_visit_same_nik_same_week_is_refused_in_indonesian(start_app, dem
 
 def test_booking_code_redeemed_without_retyping(start_app, demo_kiosk):
     data_dir, doc = demo_kiosk
-    from kiosk.ids import today_wib
+    from core.ids import today_wib
 
     booking = next(b for b in doc["pre_registrations"] if b["date"] == today_wib().isoformat()
                    and b.get("status", "booked") == "booked")
@@ -90,7 +90,7 @@ def test_booking_code_redeemed_without_retyping(start_app, demo_kiosk):
     scr = h.app.sm.get_screen("booking")
     h.type(scr.ids.keyboard, booking["booking_code"])
     h.screenshot("booking-typed")
-    from kiosk.ui.harness import find_key
+    from tests.support.harness import find_key
 
     h.tap(find_key(scr.ids.keyboard, "enter"), count=False)
     h.settle(timeout=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.ui.harness import find_text, texts
+from tests.support.harness import find_text, texts
 
 pytestmark = pytest.mark.ui
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 
-from kiosk.i18n import N_
+from core.i18n import N_
 from kiosk.ui.tiles import Tile, register_tile
 
 # (module, class, screen name, keyword arguments); one .kv per screen beside its module. The two entry screens

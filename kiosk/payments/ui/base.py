@@ -9,7 +9,7 @@ from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from kiosk.i18n import N_, _
+from core.i18n import N_, _
 from kiosk.ui.messages import refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets.header import HeaderBar

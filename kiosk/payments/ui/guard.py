@@ -11,11 +11,11 @@ import logging
 
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.i18n import N_, _
-from kiosk.ids import fmt_wib, parse_iso
-from kiosk.money import format_rupiah
+from core.i18n import N_, _
+from core.ids import fmt_wib, parse_iso
+from core.money import format_rupiah
+from core.payment_states import PAID
 from kiosk.payments import verify
-from kiosk.payments.states import PAID
 from kiosk.payments.ui.base import KIND_TEXT, status_text
 from kiosk.ui.screens.base import KioskScreen, load_kv
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.i18n import N_, _
-from kiosk.money import format_rupiah
+from core.i18n import N_, _
+from core.money import format_rupiah
 from kiosk.payments.ui.base import PayStep, explain
 from kiosk.ui.screens.base import load_kv
 

@@ -13,8 +13,8 @@ import logging
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
-from kiosk.i18n import N_, _
-from kiosk.money import format_rupiah
+from core.i18n import N_, _
+from core.money import format_rupiah
 from kiosk.payments.ui.base import PayStep, print_receipt, status_text
 from kiosk.payments.ui.service import paid
 from kiosk.ui.screens.base import load_kv

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from kiosk import identity
+from core import identity
 from kiosk.payments import deposits, online, orders, records, reference
 from kiosk.payments.refusals import PaymentRefusal
 from kiosk.store import connect

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
-from kiosk.i18n import N_, _
-from kiosk.ids import fmt_wib, parse_iso
-from kiosk.money import format_rupiah
+from core.i18n import N_, _
+from core.ids import fmt_wib, parse_iso
+from core.money import format_rupiah
 from kiosk.payments.ui.base import KIND_TEXT, PayStep, explain, print_receipt, status_text
 from kiosk.payments.ui.service import paid
 from kiosk.ui.screens.base import load_kv

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kivy.properties import ObjectProperty, StringProperty
 
-from kiosk.i18n import N_, _
+from core.i18n import N_, _
 from kiosk.payments import records
 from kiosk.payments.refusals import PaymentRefusal
 from kiosk.payments.ui.base import PayStep, explain

@@ -6,7 +6,7 @@ import logging
 
 from kivy.clock import Clock
 
-from kiosk.i18n import _
+from core.i18n import _
 from kiosk.ui.base_app import BaseApp
 from kiosk.ui.guard import gate_api
 from kiosk.ui.messages import refusal_texts

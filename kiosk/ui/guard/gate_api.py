@@ -6,7 +6,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.ids import today_wib
+from core.ids import today_wib
 
 
 def _gate():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 
-from kiosk.i18n import N_, _, translate
+from core.i18n import N_, _, translate
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 # verdict -> English msgid of the headline a guard reads (the domain's message explains the detail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
-from kiosk.i18n import N_, _
+from core.i18n import N_, _
 from kiosk.ui import visit_api
 from kiosk.ui.messages import refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv

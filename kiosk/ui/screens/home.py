@@ -6,7 +6,7 @@ from kivy.properties import StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.i18n import N_, _
+from core.i18n import N_, _
 from kiosk.ui import tiles
 from kiosk.ui.screens.base import KioskScreen, load_kv
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kiosk.i18n import N_, _, translate
-from kiosk.ids import today_wib
+from core.i18n import N_, _, translate
+from core.ids import today_wib
 from kiosk.ui import visit_api
 from kiosk.ui.dates import long_date
 from kiosk.ui.screens.base import KioskScreen, load_kv

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 
-from kiosk.i18n import N_, _, translate
-from kiosk.ids import today_wib
+from core.i18n import N_, _, translate
+from core.ids import today_wib
 from kiosk.ui import visit_api
 from kiosk.ui.messages import printer_error_text, refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv

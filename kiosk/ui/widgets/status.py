@@ -5,7 +5,7 @@ from __future__ import annotations
 from kivy.properties import OptionProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.i18n import _
+from core.i18n import _
 
 
 class StatusStrip(BoxLayout):

@@ -24,7 +24,7 @@ import functools
 import re
 from collections.abc import Mapping
 
-from kiosk.money import rupiah
+from core.money import rupiah
 
 # Top-level tags whose value is itself TLV.
 TEMPLATE_TAGS = frozenset({*(f"{n:02d}" for n in range(26, 52)), "62", "64"})

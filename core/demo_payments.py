@@ -6,7 +6,7 @@ gateway simulator use the same merchant so a QR built offline by the kiosk can b
 
 from __future__ import annotations
 
-from kiosk.payments import qris
+from core import qris
 
 
 def demo_merchant_payload(facility_name: str = "KOPERASI LAPAS DEMO", city: str = "MALANG") -> str:

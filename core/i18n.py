@@ -11,7 +11,7 @@ import gettext
 import threading
 from collections.abc import Callable
 
-from kiosk.resources import asset
+from core.resources import asset
 
 DOMAIN = "lapas"
 LANGUAGES = ("id", "en")

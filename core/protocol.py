@@ -71,7 +71,7 @@ def signing_string(method: str, path_qs: str, ts: int, nonce: str, body: bytes) 
 
 def sign_headers(key, device_id: str, method: str, path_qs: str, body: bytes, ts: int,
                  nonce: str | None = None) -> dict[str, str]:
-    """Headers for one request signed by ``key`` (a :class:`kiosk.identity.DeviceKey`)."""
+    """Headers for one request signed by ``key`` (a :class:`core.identity.DeviceKey`)."""
     nonce = nonce or new_nonce()
     sig = key.sign(signing_string(method, path_qs, ts, nonce, body))
     return {H_DEVICE: device_id, H_TIMESTAMP: str(int(ts)), H_NONCE: nonce, H_SIGNATURE: b64u(sig)}

@@ -16,14 +16,14 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
+from core import identity
+from core.children import die_with_parent
+from core.events import DeviceInitialised, ProbeRecorded, VisitCheckedIn, VisitRegistered
 from hq.db import Database, open_db
 from hq.enrolment import create_code
 from hq.operators import add_facility
 from hq.schema import events
 from kiosk import config as config_mod
-from kiosk import identity
-from kiosk.children import die_with_parent
-from kiosk.events import DeviceInitialised, ProbeRecorded, VisitCheckedIn, VisitRegistered
 from kiosk.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
