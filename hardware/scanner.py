@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import serial
 
-from kiosk.config import TERMINATORS
+from hardware.serial_params import TERMINATORS
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 
+from hardware.serial_params import TERMINATORS
 from hardware.sim_printer import open_pty
-from kiosk.config import TERMINATORS
 
 
 def reader_present(master: int) -> bool:

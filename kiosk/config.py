@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from hardware.serial_params import BAUD_RATES, TERMINATORS
+
 CONFIG_NAME = "lapas.toml"
 DB_NAME = "kiosk.db"
-BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 ROLES = ("kiosk", "guard")
 LANGUAGES = ("id", "en")
-TERMINATORS = {"CR": b"\r", "LF": b"\n", "CRLF": b"\r\n"}
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
