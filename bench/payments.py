@@ -31,7 +31,7 @@ from hq.payments.simulator import GatewaySimulator  # noqa: E402
 from kiosk import config  # noqa: E402
 from kiosk.payments import deposits  # noqa: E402
 from kiosk.payments.reference import load_payment_sections  # noqa: E402
-from kiosk.payments.verify import new_reference  # noqa: E402
+from core.receipt_codes import new_reference  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000

@@ -64,7 +64,7 @@ def drain(db_url: str, work: Path) -> dict:
         enqueue(cfg, N, kind="visit", per_tx=5000)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sync", "--once", "--data-dir", str(cfg.data_dir)],
+        proc = subprocess.Popen([sys.executable, "-m", "lapas", "sync", "--once", "--data-dir", str(cfg.data_dir)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env)
         peak = 0
         ps = psutil.Process(proc.pid)

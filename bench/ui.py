@@ -62,7 +62,7 @@ def pct(values, p):
 
 
 def lapas_init(data_dir: Path) -> None:
-    subprocess.run([sys.executable, "-m", "kiosk", "init", "--data-dir", str(data_dir)], check=True,
+    subprocess.run([sys.executable, "-m", "lapas", "init", "--data-dir", str(data_dir)], check=True,
                    capture_output=True, cwd=ROOT)
 
 

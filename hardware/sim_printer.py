@@ -19,6 +19,7 @@ requests are still answered); what was printed of the current receipt is saved a
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import re
@@ -30,6 +31,8 @@ import time
 import tty
 from dataclasses import dataclass
 from pathlib import Path
+
+import click
 
 from hardware.escpos_decode import EscPosDecoder, Receipt, ReceiptDone, StatusRequest
 from hardware.receipt_image import render_png
@@ -260,10 +263,33 @@ class PrinterSim:
         return 0
 
 
+# -- the command (`lapas sim ...`, `python -m hardware.sim_...`) ------------------------------
+
+
+@click.command("printer")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="receipts", show_default=True,
+              help="Directory for the printed receipts (.txt, .png, .bin).")
+@click.option("--width", type=click.Choice(["58", "80"]), default="80", show_default=True, help="Paper width in mm.")
+@click.option("--link", default=None, help="Also make this path a symlink to the pty (a stable port name).")
+@click.option("--control", type=click.Path(dir_okay=False), default=None,
+              help="File of key=value lines (paper_out, near_end, cover_open, offline, status) re-read on change.")
+@click.option("--paper-out-after", type=int, default=None, help="Paper runs out after this many bytes.")
+@click.option("--unplug-after", type=int, default=None, help="The device vanishes after this many bytes.")
+@click.option("--baud", type=int, default=0, help="Emulate this line speed (0 = as fast as the pty goes).")
+def sim_printer_cmd(out_dir, width, link, control, paper_out_after, unplug_after, baud):
+    """Simulated ESC/POS printer: prints its pty path first, saves each receipt as text and PNG.
+
+    SIGUSR1 toggles paper-out, SIGUSR2 toggles offline.
+    """
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    sim = PrinterSim(Path(out_dir), int(width), Path(control) if control else None, paper_out_after, unplug_after,
+                     baud)
+    sys.exit(sim.run(link))
+
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m hardware.sim_printer`` = ``lapas sim printer``."""
-    import kiosk.cli  # noqa: F401  (registers every command module first; avoids a circular import)
-    from hardware.cli import sim_printer_cmd
 
     sim_printer_cmd.main(args=argv, prog_name="lapas sim printer")
 

@@ -22,6 +22,8 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 
+import click
+
 from hardware.serial_params import TERMINATORS
 from hardware.sim_printer import open_pty
 
@@ -137,10 +139,36 @@ class ScannerSim:
             pass
 
 
+# -- the command (`lapas sim ...`, `python -m hardware.sim_...`) ------------------------------
+
+
+@click.command("scanner")
+@click.argument("lines", nargs=-1)
+@click.option("--file", "file_", type=click.File("r", encoding="utf-8"), default=None, help="Type each line of this file.")
+@click.option("--stdin", "use_stdin", is_flag=True, help="Type each line read from standard input, as it arrives.")
+@click.option("--terminator", type=click.Choice(list(TERMINATORS)), default="CR", show_default=True,
+              help="What ends each typed line.")
+@click.option("--interval", type=float, default=0.2, show_default=True, help="Seconds between two lines.")
+@click.option("--escapes", is_flag=True, help=r"Interpret \xNN, \r, \n in lines as raw bytes.")
+@click.option("--link", default=None, help="Also make this path a symlink to the pty (a stable port name).")
+@click.option("--exit-when-done", is_flag=True, help="Exit after the last line instead of waiting to be killed.")
+def sim_scanner_cmd(lines, file_, use_stdin, terminator, interval, escapes, link, exit_when_done):
+    """Simulated QR scanner: prints its pty path first, then types lines once a reader opens it."""
+    def source():
+        yield from lines
+        if file_ is not None:
+            for raw in file_:
+                yield raw.rstrip("\r\n")
+        if use_stdin:
+            yield from stdin_lines()
+
+    sim = ScannerSim(terminator, interval, escapes=escapes)
+    sys.exit(sim.run(source(), link, exit_when_done))
+
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m hardware.sim_scanner`` = ``lapas sim scanner``."""
-    import kiosk.cli  # noqa: F401  (registers every command module first; avoids a circular import)
-    from hardware.cli import sim_scanner_cmd
 
     sim_scanner_cmd.main(args=argv, prog_name="lapas sim scanner")
 

@@ -3,52 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import click
 
-from kiosk.cli.common import data_dir_option, echo_json, load_config, setup_logging
-
-DB_HELP = "HQ database: a SQLite path or postgresql://user@host:port/db URL. Default: $LAPAS_HQ_DB or " \
-          "~/.local/share/lapas/hq.db."
-
-
-def default_db() -> str:
-    return str(Path.home() / ".local" / "share" / "lapas" / "hq.db")
-
-
-db_option = click.option("--db", "db_url", envvar="LAPAS_HQ_DB", default=None, help=DB_HELP)
-facility_option = click.option("--facility", "facility_id", required=True, help="Facility id, e.g. LPS-MLG.")
-
-
-def _open(db_url: str | None):
-    from hq.db import HQDatabaseError, open_db
-
-    url = db_url or default_db()
-    if "://" not in url:
-        Path(url).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return open_db(url)
-    except HQDatabaseError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _write(db_url, fn, *args, **kwargs):
-    """Run one operator change in one transaction; operator errors become clear CLI errors."""
-    from hq.enrolment import EnrolmentError
-    from hq.operators import OperatorError
-
-    db = _open(db_url)
-    try:
-        with db.write() as conn:
-            return fn(conn, *args, **kwargs)
-    except (OperatorError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except EnrolmentError as exc:
-        raise click.ClickException(exc.message) from exc
-    finally:
-        db.dispose()
+from core.cli_common import echo_json, setup_logging
+from hq.cli_common import db_option, facility_option, open_hq
+from hq.cli_common import write as _write
+from hq.payments.cli import payments_group
 
 
 @click.group("hq")
@@ -72,7 +33,7 @@ def serve_cmd(db_url, host, port, workers, verbose):
     from hq.app import create_app, tune_gc
 
     setup_logging(verbose)
-    db = _open(db_url)
+    db = open_hq(db_url)
     if workers > 1 and db.dialect == "sqlite":
         raise click.ClickException("--workers > 1 needs PostgreSQL (SQLite allows one writer process)")
     click.echo(f"HQ database {db.dialect} schema version {db.schema_version()}; listening on http://{host}:{port}"
@@ -93,7 +54,7 @@ def serve_cmd(db_url, host, port, workers, verbose):
 @db_option
 def migrate_cmd(db_url):
     """Create or upgrade the HQ schema and print its version."""
-    db = _open(db_url)
+    db = open_hq(db_url)
     click.echo(f"schema version {db.schema_version()} ({db.dialect})")
 
 
@@ -126,7 +87,7 @@ def facility_list_cmd(db_url):
 
     from hq.schema import facilities
 
-    db = _open(db_url)
+    db = open_hq(db_url)
     with db.read() as conn:
         for r in conn.execute(select(facilities).order_by(facilities.c.id)):
             echo_json(dict(r._mapping))
@@ -158,7 +119,7 @@ def device_list_cmd(facility_id, db_url):
     """List devices with last-seen, backlog and clock skew (JSON lines)."""
     from hq import operators
 
-    db = _open(db_url)
+    db = open_hq(db_url)
     with db.read() as conn:
         for d in operators.list_devices(conn, facility_id):
             echo_json(d)
@@ -295,7 +256,7 @@ def dead_letters_cmd(facility_id, db_url):
     """Events HQ rejected (newest first), as JSON lines."""
     from hq import operators
 
-    db = _open(db_url)
+    db = open_hq(db_url)
     with db.read() as conn:
         for d in operators.dead_letters(conn, facility_id):
             echo_json(d)
@@ -316,33 +277,8 @@ def reference_cmd(facility_id, since, db_url):
     click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
-@click.command("enroll")
-@click.option("--hq", "hq_url", required=True, help="HQ URL, e.g. https://hq.example.go.id.")
-@click.option("--code", required=True, help="One-time code from `lapas hq enroll-code`.")
-@data_dir_option
-def enroll_cmd(hq_url, code, data_dir):
-    """Register this device's key at HQ; stores the HQ URL and facility id in lapas.toml."""
-    from core import identity
-    from kiosk import config as config_mod
-    from sync.client import HQClient, SyncError
-
-    cfg = load_config(data_dir)
-    key = identity.load(cfg.keys_dir)
-    client = HQClient(hq_url, cfg.device.device_id, key, timeout=cfg.hq.timeout_s)
-    try:
-        out = client.enroll(code, cfg.device.role)
-    except SyncError as exc:
-        click.echo(f"enrolment failed: {exc}", err=True)
-        sys.exit(1)
-    finally:
-        client.close()
-    cfg.hq.url = hq_url.rstrip("/")
-    cfg.device.facility_id = out["facility_id"]
-    config_mod.save(cfg)
-    click.echo(f"enrolled {cfg.device.device_id} ({cfg.device.role}) at facility {out['facility_id']}, "
-               f"key {out['key_id']}; hq.url = {cfg.hq.url}")
+hq_group.add_command(payments_group)
 
 
 def register(main: click.Group) -> None:
     main.add_command(hq_group)
-    main.add_command(enroll_cmd)

@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from core.ids import now_iso
+from core.reference import norm_reg_no
 from hq import reference
 from hq.schema import (
     banned_visitors,
@@ -25,7 +26,6 @@ from hq.schema import (
     inmates,
     pre_registrations,
 )
-from kiosk.domain.reference import norm_reg_no
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")

@@ -104,12 +104,8 @@ class Faults:
             time.sleep(3600)
 
 
-def load_reference_applier() -> Callable[[Store, dict], Any] | None:
-    try:
-        from kiosk.domain.reference import apply_reference
-    except ImportError:
-        return None
-    return apply_reference
+ReferenceApplier = Callable[[Store, dict], Any]
+"""Validates and applies one reference document to the device's store (``kiosk.domain.reference.apply_reference``)."""
 
 
 class Daemon:
@@ -117,7 +113,9 @@ class Daemon:
 
     def __init__(self, cfg: Config, *, clock: Clock | None = None, client: HQClient | None = None,
                  batch_size: int | None = None, faults: Faults | None = None,
-                 rng: Callable[[], float] | None = None):
+                 rng: Callable[[], float] | None = None, apply_reference: ReferenceApplier | None = None):
+        """``apply_reference`` is how pulled reference data reaches the device's tables; without it (a push-only
+        daemon, as some tests run) the pull is skipped."""
         self.cfg = cfg
         self.clock = clock or Clock()
         self.store = Store(cfg.db_path, cfg.device.device_id)
@@ -128,7 +126,7 @@ class Daemon:
         self.backoff = Backoff(cfg.sync.backoff_base_s, cfg.sync.backoff_cap_s, **({"rng": rng} if rng else {}))
         self.faults = faults or Faults(cfg.run_dir)
         self.stop = threading.Event()
-        self.apply_reference = load_reference_applier()
+        self.apply_reference = apply_reference
         self.status: dict[str, Any] = self._load_status()
         self.sent_total = 0
         self._pending = 0

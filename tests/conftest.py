@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def lapas(*args: str, env: dict | None = None, timeout: float = 60, check: bool = False,
           input: str | None = None) -> subprocess.CompletedProcess:
-    """Run the real `lapas` CLI in a subprocess (python -m kiosk), capturing text output."""
+    """Run the real `lapas` CLI in a subprocess (python -m lapas), capturing text output."""
     full_env = {k: v for k, v in os.environ.items() if k != "LAPAS_HOME"}
     full_env.update({"PYTHONUNBUFFERED": "1", **(env or {})})
-    proc = subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "lapas", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env, input=input, cwd=ROOT)
     if check and proc.returncode != 0:
         raise AssertionError(f"lapas {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

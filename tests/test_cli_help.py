@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from click.testing import CliRunner
 
-from kiosk.cli import main
+from lapas.cli import main
 
 
 def walk(group: click.Group, path: tuple[str, ...] = ()):

@@ -1,5 +1,4 @@
-"""``lapas hq payments ...``: operators' payment commands at HQ (attached to ``hq.cli.hq_group`` by
-``kiosk.payments.cli.register``)."""
+"""``lapas hq payments ...``: operators' payment commands at HQ (attached to ``hq.cli.hq_group``)."""
 
 from __future__ import annotations
 
@@ -8,21 +7,10 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.common import echo_json
-
-
-def _hq():
-    from hq import cli as hq_cli
-
-    return hq_cli
-
-
-def _db_option(fn):
-    return _hq().db_option(fn)
-
-
-def _facility_option(fn):
-    return _hq().facility_option(fn)
+from core.cli_common import echo_json
+from hq.cli_common import db_option as _db_option
+from hq.cli_common import facility_option as _facility_option
+from hq.cli_common import write as _write
 
 
 @click.group("payments")
@@ -38,15 +26,15 @@ def payments_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def set_cmd(db_url, facility_id, section, file):
     """Set a facility's payments section from a JSON FILE (format in docs/payments.md)."""
+    from core.payment_reference import PaymentReferenceError
     from hq.payments import settlement
-    from kiosk.payments.reference import PaymentReferenceError
 
     try:
         body = json.loads(file.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise click.ClickException(f"{file} is not JSON: {exc}") from exc
     try:
-        version = _hq()._write(db_url, settlement.set_doc, facility_id, section, body)
+        version = _write(db_url, settlement.set_doc, facility_id, section, body)
     except PaymentReferenceError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{section} set for {facility_id} (reference version {version})")
@@ -66,7 +54,7 @@ def demo_cmd(db_url, facility_id):
         for name in settlement.DOC_SECTIONS:
             settlement.set_doc(conn, facility_id, name, sections[name])
 
-    _hq()._write(db_url, apply)
+    _write(db_url, apply)
     click.echo(f"demo merchant, deposit rules and menu set for {facility_id}")
 
 
@@ -82,7 +70,7 @@ def report_cmd(db_url, facility_id, day, out):
     from hq.payments.operations import report_csv
 
     day = day or today_wib().isoformat()
-    text = _hq()._write(db_url, report_csv, facility_id, day)
+    text = _write(db_url, report_csv, facility_id, day)
     if out:
         out.write_text(text, encoding="utf-8")
         click.echo(f"report for {facility_id} on {day} -> {out}")
@@ -99,7 +87,7 @@ def refund_cmd(db_url, reference, operator):
     from hq.payments.settlement import process_refund
 
     try:
-        echo_json(_hq()._write(db_url, process_refund, reference, operator))
+        echo_json(_write(db_url, process_refund, reference, operator))
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -113,7 +101,7 @@ def order_status_cmd(db_url, reference, status):
     from hq.payments.operations import set_order_status
 
     try:
-        p = _hq()._write(db_url, set_order_status, reference, status)
+        p = _write(db_url, set_order_status, reference, status)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"order {reference} is {p['status']}")
@@ -131,4 +119,4 @@ def balance_cmd(db_url, facility_id, inmate_id):
         return {"inmate_id": inmate_id, "balance": ledger.balance(conn, facility_id, inmate_id),
                 "entries": ledger.entries(conn, facility_id, inmate_id)}
 
-    echo_json(_hq()._write(db_url, read))
+    echo_json(_write(db_url, read))

@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 
 from core import payment_states as states
 from core.ids import now_iso, today_wib
+from core.payment_reference import VALIDATORS, PaymentReferenceError
 from hq import reference
 from hq.payments import ledger
 from hq.payments.provider import Notification
 from hq.payments.schema import gateway_notes, payment_docs, payments, refunds
 from hq.schema import inmates
-from kiosk.payments.reference import VALIDATORS, PaymentReferenceError
 
 DOC_SECTIONS = ("merchant", "deposit_rules", "menu")
 LIVE_SECTIONS = ("payment_updates", "balances", "order_status", "menu")
@@ -344,8 +344,8 @@ def recent_since(days: int = 3) -> str:
 def check_receipt(conn: Connection, payload: str, facility_id: str) -> tuple:
     """HQ checking a receipt's verification QR with the facility's enrolled, non-revoked device keys;
     returns ``(ReceiptCheck, payment row or None)``; a signed amount that differs from HQ's record is forged."""
+    from core.receipt_codes import ReceiptCheck, verify_receipt
     from hq.schema import devices
-    from kiosk.payments.verify import ReceiptCheck, verify_receipt
 
     keys = {r.key_id: r.public_key for r in conn.execute(select(devices.c.key_id, devices.c.public_key).where(
         devices.c.facility_id == facility_id, devices.c.revoked_at.is_(None)))}

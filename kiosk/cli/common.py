@@ -1,15 +1,15 @@
-"""Shared CLI pieces: the ``--data-dir`` option, config loading with friendly errors, JSON output."""
+"""The device commands' shared pieces: the ``--data-dir`` option and config loading with friendly errors.
+
+JSON output and logging set-up are :mod:`core.cli_common` (re-used here by name)."""
 
 from __future__ import annotations
 
-import json
-import logging
-import sys
-from typing import Any
-
 import click
 
+from core.cli_common import echo_json, setup_logging
 from kiosk import config as config_mod
+
+__all__ = ["data_dir_option", "echo_json", "load_config", "setup_logging"]
 
 data_dir_option = click.option(
     "--data-dir",
@@ -26,15 +26,3 @@ def load_config(data_dir: str | None, required: bool = True) -> config_mod.Confi
         return config_mod.load(data_dir, required=required)
     except config_mod.ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str))
-
-
-def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )

@@ -27,7 +27,7 @@ def reference_group():
 @data_dir_option
 def reference_load_cmd(file, data_dir):
     """Apply a reference snapshot (full or delta) atomically; a bad file changes nothing."""
-    from kiosk.domain.reference import ReferenceError, apply_reference
+    from kiosk.domain.reference import ReferenceDataError, apply_reference
 
     cfg = load_config(data_dir)
     try:
@@ -37,7 +37,7 @@ def reference_load_cmd(file, data_dir):
     with _store(cfg) as store:
         try:
             version = apply_reference(store, doc, facility_id=cfg.device.facility_id)
-        except ReferenceError as exc:
+        except ReferenceDataError as exc:
             raise click.ClickException(str(exc)) from exc
         inmates = store.scalar("SELECT count(*) FROM ref_inmates")
     click.echo(f"reference version {version} as of {doc['as_of']} loaded ({inmates} inmates)")

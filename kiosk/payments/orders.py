@@ -16,9 +16,9 @@ from datetime import datetime
 from core import payment_states as states
 from core.events import OrderCreated
 from core.ids import iso, parse_iso, today_wib, utcnow, uuid7
+from core.receipt_codes import new_reference, sign_receipt
 from kiosk.payments import records, reference
 from kiosk.payments.refusals import PaymentRefusal
-from kiosk.payments.verify import new_reference, sign_receipt
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def find_inmate(conn: sqlite3.Connection, reg_no: str) -> Inmate:
     ``BI.1234/2025``); never a name, a list or a partial match. Refuses unknown and released/transferred
     inmates.
     """
-    from kiosk.domain.reference import norm_reg_no
+    from core.reference import norm_reg_no
 
     wanted = norm_reg_no(reg_no or "")
     if not wanted:

@@ -115,7 +115,7 @@ def test_length_and_digits(nik, part, text):
 
 def test_lapas_nik_command_names_the_part():
     def run(nik):
-        return subprocess.run([sys.executable, "-m", "kiosk", "nik", nik], capture_output=True, text=True, timeout=60)
+        return subprocess.run([sys.executable, "-m", "lapas", "nik", nik], capture_output=True, text=True, timeout=60)
 
     ok = run("3524014507900003")
     assert ok.returncode == 0 and '"sex": "F"' in ok.stdout and '"birth_date": "1990-07-05"' in ok.stdout

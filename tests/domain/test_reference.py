@@ -12,7 +12,7 @@ import pytest
 from core import identity
 from core.resources import asset
 from kiosk.domain.reference import (
-    ReferenceError,
+    ReferenceDataError,
     apply_reference,
     lookup_inmate,
     reference,
@@ -74,10 +74,10 @@ def test_delta_on_the_wrong_base_is_refused(kiosk):
     before = snapshot(kiosk)
     delta = {"format": "lapas-reference/1", "facility_id": FACILITY, "version": 7, "since": 4, "kind": "delta",
              "as_of": "2026-11-30T01:30:00Z", "banned_visitors": []}
-    with pytest.raises(ReferenceError, match="since: delta applies on version 4 but this device has version 5"):
+    with pytest.raises(ReferenceDataError, match="since: delta applies on version 4 but this device has version 5"):
         apply_reference(kiosk.store, delta)
     assert snapshot(kiosk) == before
-    with pytest.raises(ReferenceError, match="version: 4 is older than the loaded 5"):
+    with pytest.raises(ReferenceDataError, match="version: 4 is older than the loaded 5"):
         kiosk.load(ref_doc(4))
 
 
@@ -125,7 +125,7 @@ MALFORMED = [
 @pytest.mark.parametrize("field,mutate", MALFORMED, ids=[m[0] for m in MALFORMED])
 def test_malformed_documents_are_refused_naming_the_field(kiosk, field, mutate):
     before = snapshot(kiosk)
-    with pytest.raises(ReferenceError) as info:
+    with pytest.raises(ReferenceDataError) as info:
         kiosk.load(broken(mutate))
     assert f"reference {field}:" in str(info.value)
     assert snapshot(kiosk) == before
@@ -134,17 +134,17 @@ def test_malformed_documents_are_refused_naming_the_field(kiosk, field, mutate):
 def test_trusted_key_id_must_match_its_public_key(kiosk, tmp_path):
     other = identity.create(tmp_path / "other-keys")
     entry = trusted(other) | {"key_id": kiosk.key.key_id}
-    with pytest.raises(ReferenceError, match=r"trusted_keys\[0\].key_id: expected \"" + other.key_id):
+    with pytest.raises(ReferenceDataError, match=r"trusted_keys\[0\].key_id: expected \"" + other.key_id):
         validate_reference(ref_doc(trusted_keys=[entry]))
 
 
 def test_a_document_of_another_facility_is_refused(tmp_path):
     dev = make_device(tmp_path, doc=False)
     other = ref_doc(facility={"id": "LPS-OTHER", "name": "Lapas Lain", "room_capacity": 10}, facility_id="LPS-OTHER")
-    with pytest.raises(ReferenceError, match="facility_id: expected 'LPS-TEST'"):
+    with pytest.raises(ReferenceDataError, match="facility_id: expected 'LPS-TEST'"):
         apply_reference(dev.store, other, facility_id=dev.cfg.device.facility_id)
     dev.load(ref_doc())
-    with pytest.raises(ReferenceError, match="facility_id: expected 'LPS-TEST'"):
+    with pytest.raises(ReferenceDataError, match="facility_id: expected 'LPS-TEST'"):
         apply_reference(dev.store, other)  # once loaded, the facility is fixed even without the config
     dev.close()
 
@@ -186,7 +186,7 @@ def test_demo_snapshots(tmp_path):
 def test_registration_numbers_equal_but_for_punctuation_are_refused(tmp_path):
     doc = ref_doc(3)
     doc["inmates"].append({**doc["inmates"][0], "id": "inm-dup", "reg_no": doc["inmates"][0]["reg_no"].replace(".", "")})
-    with pytest.raises(ReferenceError, match="unique registration number"):
+    with pytest.raises(ReferenceDataError, match="unique registration number"):
         validate_reference(doc)
 
 

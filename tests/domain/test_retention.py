@@ -106,7 +106,7 @@ def test_purge_command(kiosk):
     (v1,) = _registered(kiosk, (1, "BI.0001/2025"))
     _sent(kiosk.store, v1)
     kiosk.close()
-    out = subprocess.run([sys.executable, "-m", "kiosk", "visit", "purge", "--data-dir", str(kiosk.cfg.data_dir)],
+    out = subprocess.run([sys.executable, "-m", "lapas", "visit", "purge", "--data-dir", str(kiosk.cfg.data_dir)],
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
@@ -114,6 +114,6 @@ def test_purge_command(kiosk):
     old = utcnow().date() - timedelta(days=kiosk.cfg.limits.retention_days) > MON
     assert (result["visits_scrubbed"], result["events_deleted"]) == ((1, 1) if old else (0, 0))
     assert result["cutoff"] <= utcnow().date().isoformat()
-    audit_out = subprocess.run([sys.executable, "-m", "kiosk", "audit", "verify", "--data-dir",
+    audit_out = subprocess.run([sys.executable, "-m", "lapas", "audit", "verify", "--data-dir",
                                 str(kiosk.cfg.data_dir)], capture_output=True, text=True, timeout=60)
     assert audit_out.returncode == 0, audit_out.stdout + audit_out.stderr

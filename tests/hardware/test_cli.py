@@ -15,7 +15,7 @@ from kiosk import config
 
 def test_lapas_printer_test_prints_every_layout_into_lapas_sim_printer(tmp_path, run_lapas):
     out = tmp_path / "paper"
-    with SimProcess([sys.executable, "-m", "kiosk", "sim", "printer", "--out", str(out)]) as sim:
+    with SimProcess([sys.executable, "-m", "lapas", "sim", "printer", "--out", str(out)]) as sim:
         assert sim.path.startswith("/dev/pts/")
         proc = run_lapas("printer", "test", "--port", sim.path, "--baud", "9600", "--data-dir", str(tmp_path / "none"))
         assert proc.returncode == 0, proc.stderr
@@ -81,5 +81,5 @@ def test_scanner_listen_without_port_is_a_clear_error(tmp_path, run_lapas):
 
 
 def test_lapas_sim_scanner_prints_its_path_first():
-    with SimProcess([sys.executable, "-m", "kiosk", "sim", "scanner", "X", "--exit-when-done"]) as sim:
+    with SimProcess([sys.executable, "-m", "lapas", "sim", "scanner", "X", "--exit-when-done"]) as sim:
         assert sim.path.startswith("/dev/pts/")

@@ -57,7 +57,7 @@ def test_operator_flow_and_clear_errors(tmp_path):
     assert doc["banned_visitors"][0]["nik"] == "3524011203900009"
     assert doc["emergency_close"] == {"closed": True, "reason": "Razia", "until": None}
     assert doc["exceptions"] == [{"date": "2026-12-25", "closed": True, "reason": "Hari Natal"}]
-    from kiosk.domain.reference import validate_reference
+    from core.reference import validate_reference
 
     validate_reference(doc)  # what HQ serves is what the device accepts
 

@@ -13,7 +13,7 @@ from kiosk.payments import deposits
 from kiosk.payments.deposits import DepositRequest
 from kiosk.payments.reference import load_payment_sections
 from kiosk.payments.refusals import PaymentRefusal
-from kiosk.payments.verify import REFERENCE_RE, verify_receipt
+from core.receipt_codes import REFERENCE_RE, verify_receipt
 from kiosk.store import Store
 from kiosk.store.audit import verify
 from tests.payments.conftest import NIK, NOW, load_reference, reference_doc

@@ -251,7 +251,7 @@ def test_gross_amount_text_to_integer_rupiah():
 
 def test_cli_simulator_and_admin_commands(receiver):
     env = {k: v for k, v in os.environ.items() if k != "LAPAS_HOME"}
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "gateway", "--port", "0", "--server-key", KEY,
+    proc = subprocess.Popen([sys.executable, "-m", "lapas", "sim", "gateway", "--port", "0", "--server-key", KEY,
                              "--notify-url", receiver.url], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, cwd=ROOT, env=env)
     try:
@@ -261,7 +261,7 @@ def test_cli_simulator_and_admin_commands(receiver):
         gw.create_charge(42_000, "order-cli", timedelta(minutes=5))
 
         def lapas(*args):
-            return subprocess.run([sys.executable, "-m", "kiosk", "sim", "gateway", *args, "--url", url],
+            return subprocess.run([sys.executable, "-m", "lapas", "sim", "gateway", *args, "--url", url],
                                   capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
 
         out = lapas("pay", "order-cli")

@@ -69,7 +69,7 @@ class HQProcess:
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk", "hq", "serve", "--db", self.db_url, "--port", str(self.port),
+            [sys.executable, "-m", "lapas", "hq", "serve", "--db", self.db_url, "--port", str(self.port),
              "--workers", str(self.workers)],
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
@@ -184,14 +184,14 @@ def run_sync(cfg: config_mod.Config, *args: str, env: dict[str, str] | None = No
     """``lapas sync --data-dir DIR ARGS`` as a real subprocess."""
     full = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     full.pop("LAPAS_HOME", None)
-    return subprocess.run([sys.executable, "-m", "kiosk", "sync", "--data-dir", str(cfg.data_dir), *args],
+    return subprocess.run([sys.executable, "-m", "lapas", "sync", "--data-dir", str(cfg.data_dir), *args],
                           capture_output=True, text=True, timeout=timeout, env=full, cwd=ROOT)
 
 
 def spawn_sync(cfg: config_mod.Config, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     full = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     full.pop("LAPAS_HOME", None)
-    return subprocess.Popen([sys.executable, "-m", "kiosk", "sync", "--data-dir", str(cfg.data_dir), *args],
+    return subprocess.Popen([sys.executable, "-m", "lapas", "sync", "--data-dir", str(cfg.data_dir), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full, cwd=ROOT)
 
 

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 
 def _start(data_dir, *extra: str):
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "demo", "--data-dir", str(data_dir), *extra],
+    proc = subprocess.Popen([sys.executable, "-m", "lapas", "demo", "--data-dir", str(data_dir), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
                             start_new_session=True)
     lines, deadline = [], time.monotonic() + 120

@@ -18,7 +18,7 @@ pytest.importorskip("kiosk.domain.gate", reason="the visits core (issue 3) is no
 
 def scanner_sim(*lines: str):
     """`lapas sim scanner` typing ``lines`` once a reader opens its pty; returns (process, pty path)."""
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "scanner", "--interval", "1.0", *lines],
+    proc = subprocess.Popen([sys.executable, "-m", "lapas", "sim", "scanner", "--interval", "1.0", *lines],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
     return proc, proc.stdout.readline().decode().strip()
 

@@ -48,7 +48,7 @@ SCHEDULE = {"sessions": {"P": {"label": "Pagi", "start": "08:30", "end": "11:30"
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("uipay")
     port = free_port()
-    sim = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "gateway", "--server-key", KEY, "--notify-url",
+    sim = subprocess.Popen([sys.executable, "-m", "lapas", "sim", "gateway", "--server-key", KEY, "--notify-url",
                             f"http://127.0.0.1:{port}/v1/payments/notify"], stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True, cwd=ROOT, preexec_fn=die_with_parent)
     sim_url = sim.stdout.readline().strip()

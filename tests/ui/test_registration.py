@@ -20,7 +20,7 @@ pytest.importorskip("kiosk.domain.visits", reason="the visits core (issue 3) is 
 def printer_sim(tmp_path, *extra):
     """`lapas sim printer` as a real process on a pty; returns (process, pty path, receipts dir)."""
     out = tmp_path / "receipts"
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk", "sim", "printer", "--out", str(out), *extra],
+    proc = subprocess.Popen([sys.executable, "-m", "lapas", "sim", "printer", "--out", str(out), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
     return proc, proc.stdout.readline().decode().strip(), out
 

@@ -11,6 +11,7 @@ import logging
 
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
+from core import receipt_codes
 from core.i18n import N_, _
 from core.ids import fmt_wib, parse_iso
 from core.money import format_rupiah
@@ -39,10 +40,10 @@ REASONS = {
 
 
 def is_receipt(payload: str) -> bool:
-    return payload.strip().startswith(verify.PREFIX + "|")
+    return payload.strip().startswith(receipt_codes.PREFIX + "|")
 
 
-def check(services, payload: str) -> tuple[verify.ReceiptCheck, dict | None]:
+def check(services, payload: str) -> tuple[receipt_codes.ReceiptCheck, dict | None]:
     """Blocking (db lane): the signature verdict and HQ's last word on the payment."""
     store = services.store
     with store.lock:
@@ -66,7 +67,7 @@ class ReceiptCheckScreen(KioskScreen):
         self.is_paid = False
         self.details = []
 
-    def show(self, result: verify.ReceiptCheck, status: dict | None) -> None:
+    def show(self, result: receipt_codes.ReceiptCheck, status: dict | None) -> None:
         self.code = result.code if result.ok else (result.code or "malformed")
         self.headline = _(HEADLINES.get(self.code, HEADLINES["malformed"]))
         self.reason = _(REASONS.get(self.code, REASONS["malformed"]))

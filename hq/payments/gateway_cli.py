@@ -1,4 +1,4 @@
-"""``lapas qris ...`` (parse / dynamic payloads) and ``lapas sim gateway`` (the payment gateway simulator)."""
+"""``lapas sim gateway``: the QRIS payment gateway simulator (Midtrans-style API) and the commands that drive it."""
 
 from __future__ import annotations
 
@@ -6,56 +6,11 @@ import json
 import sys
 
 import click
+import requests
 
-from kiosk.cli.common import echo_json
-
-
-@click.group("qris")
-def qris_group() -> None:
-    """Read and build QRIS payment payloads (EMVCo merchant-presented mode)."""
-
-
-@qris_group.command("parse")
-@click.argument("payload")
-def parse_cmd(payload: str) -> None:
-    """Print PAYLOAD as one JSON object: tags by number (templates nested) and crc_ok.
-
-    Exit status 0 when the CRC matches, 3 when it does not (the JSON is printed either way);
-    an unreadable payload prints {"error": CODE, "message": ...} and exits 2.
-    """
-    from core import qris
-
-    try:
-        parsed = qris.parse(payload.strip(), verify_crc=False)
-    except qris.QrisError as exc:
-        echo_json({"error": exc.code, "message": str(exc), "tag": exc.tag})
-        sys.exit(2)
-    echo_json(parsed.to_json())
-    if not parsed.crc_ok:
-        sys.exit(3)
-
-
-@qris_group.command("dynamic")
-@click.option("--static", "static_payload", required=True, help="The facility's static merchant QRIS payload.")
-@click.option("--amount", required=True, help="Amount in whole rupiah, e.g. 150000.")
-@click.option("--ref", "reference", required=True, help="Payment reference (tag 62 bill number and reference label).")
-@click.option("--terminal", default=None, help="Terminal label (tag 62/07), normally the device id.")
-def dynamic_cmd(static_payload: str, amount: str, reference: str, terminal: str | None) -> None:
-    """Print a dynamic QRIS payload for one payment of AMOUNT rupiah built from a static one."""
-    from core import qris
-    from core.money import MoneyError, rupiah
-
-    try:
-        value = rupiah(amount)
-    except MoneyError as exc:
-        raise click.BadParameter(f"{amount!r} is not a whole number of rupiah", param_hint="--amount") from exc
-    try:
-        click.echo(qris.make_dynamic(static_payload.strip(), value, reference, terminal=terminal))
-    except qris.QrisError as exc:
-        raise click.ClickException(f"{exc.code}: {exc}") from exc
-
-
-# --- the gateway simulator ---------------------------------------------------------------------------
+from core.cli_common import echo_json
+from core.demo_payments import demo_merchant_payload
+from hq.payments.simulator import GatewaySimulator
 
 
 @click.group("gateway", invoke_without_command=True)
@@ -77,9 +32,6 @@ def gateway_group(ctx, host, port, server_key, notify_url, merchant_payload, sta
     """
     if ctx.invoked_subcommand is not None:
         return
-    from core.demo_payments import demo_merchant_payload
-    from hq.payments.simulator import GatewaySimulator
-
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.BadParameter("the simulator listens on loopback only", param_hint="--host")
     sim = GatewaySimulator(server_key=server_key, notify_url=notify_url or None,
@@ -98,8 +50,6 @@ def gateway_group(ctx, host, port, server_key, notify_url, merchant_payload, sta
 
 def _admin(url: str, path: str, body: dict | None = None) -> dict:
     """POST ``body`` (or GET when ``body`` is None) to the simulator's admin API."""
-    import requests
-
     full = url.rstrip("/") + path
     try:
         resp = requests.get(full, timeout=10) if body is None else requests.post(full, json=body, timeout=10)
@@ -147,36 +97,3 @@ def pay_qris_cmd(payload: str, url: str) -> None:
 def list_cmd(url: str) -> None:
     """List the simulator's charges and their states as JSON."""
     echo_json(_admin(url, "/sim/charges"))
-
-
-def _sim_group(main: click.Group) -> click.Group:
-    """The shared ``sim`` group: the hardware engineer's ``hardware.cli.sim_group`` when present."""
-    existing = main.commands.get("sim")
-    if isinstance(existing, click.Group):
-        return existing
-    try:
-        from hardware.cli import sim_group  # registered onto main by hardware.cli itself
-        return sim_group
-    except (ModuleNotFoundError, ImportError) as exc:
-        if isinstance(exc, ModuleNotFoundError) and exc.name not in ("hardware", "hardware.cli"):
-            raise
-
-    @click.group("sim")
-    def sim_group() -> None:
-        """Device and service simulators for the demo and the tests."""
-
-    main.add_command(sim_group)
-    return sim_group
-
-
-def register(main: click.Group) -> None:
-    main.add_command(qris_group)
-    _sim_group(main).add_command(gateway_group)
-    try:  # `lapas hq payments ...` on the HQ engineer's group
-        from hq.cli import hq_group
-        from hq.payments.cli import payments_group
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("hq", "hq.cli"):
-            raise
-    else:
-        hq_group.add_command(payments_group)

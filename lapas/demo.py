@@ -14,6 +14,8 @@ Layout under the demo directory::
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import logging
 import os
@@ -27,6 +29,8 @@ from pathlib import Path
 import requests
 
 from core.children import die_with_parent
+from hq import operators
+from hq.db import open_db
 
 log = logging.getLogger(__name__)
 FACILITY = "LPS-DEMO"
@@ -55,14 +59,14 @@ class Demo:
     # -- helpers ------------------------------------------------------------------------------
 
     def lapas(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True, text=True, timeout=120)
+        proc = subprocess.run([sys.executable, "-m", "lapas", *args], capture_output=True, text=True, timeout=120)
         if check and proc.returncode != 0:
             raise RuntimeError(f"lapas {' '.join(args)} failed: {proc.stderr.strip() or proc.stdout.strip()}")
         return proc
 
     def spawn(self, name: str, *args: str, stdin=None, first_line: bool = False) -> str:
         out = open(self.logs / f"{name}.log", "ab")
-        proc = subprocess.Popen([sys.executable, "-u", "-m", "kiosk", *args], stdin=stdin or subprocess.DEVNULL,
+        proc = subprocess.Popen([sys.executable, "-u", "-m", "lapas", *args], stdin=stdin or subprocess.DEVNULL,
                                 stdout=subprocess.PIPE if first_line else out, stderr=out, start_new_session=True,
                                 preexec_fn=die_with_parent)
         self.procs.append((name, proc))
@@ -182,12 +186,6 @@ class Demo:
 
 def import_into_hq(db: str, doc: dict) -> None:
     """Put the demo snapshot's inmates, schedule, limits and bookings into HQ's tables."""
-    import csv
-    import io
-
-    from hq import operators
-    from hq.db import open_db
-
     hq = open_db(db)
     try:
         with hq.write() as conn:

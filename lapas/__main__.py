@@ -1,0 +1,3 @@
+from lapas.cli import main
+
+main()
