@@ -12,6 +12,7 @@ from core import identity
 from hq import operators
 from kiosk import config as config_mod
 from kiosk.domain import gate
+from kiosk.domain.reference import apply_reference
 from kiosk.domain.visits import VisitRequest, register_visit
 from kiosk.store import Store
 from sync.daemon import Daemon
@@ -24,7 +25,7 @@ INMATES = "id,reg_no,name,code,block,room\ninm-1,BI.1/2025,Ahmad Fauzi,B,A,A-1\n
 
 
 def sync_once(cfg):
-    d = Daemon(config_mod.load(cfg.data_dir))
+    d = Daemon(config_mod.load(cfg.data_dir), apply_reference=apply_reference)
     try:
         assert d.run_once(), d.status
         return d.status

@@ -11,6 +11,7 @@ import requests
 from core import identity, protocol
 from hq import enrolment, operators
 from kiosk import config as config_mod
+from kiosk.domain.reference import apply_reference
 from kiosk.store import Store
 from sync.client import HQClient
 from sync.daemon import Daemon
@@ -64,7 +65,7 @@ def test_revoked_device_leaves_trusted_keys(hq_server, tmp_path, facility):
 def test_daemon_applies_reference_and_recovers_from_a_stale_delta(hq_server, tmp_path, facility):
     db, url = hq_server.db, hq_server.url
     guard = make_device(tmp_path / "g", db, url, facility_id=facility, role="guard")
-    d = Daemon(config_mod.load(guard.data_dir))
+    d = Daemon(config_mod.load(guard.data_dir), apply_reference=apply_reference)
     try:
         assert d.run_once()
         v1 = d.status["reference_version"]
@@ -111,7 +112,7 @@ def test_refused_reference_is_reported_and_events_still_flow(hq_server, tmp_path
     with Store(kiosk.db_path, kiosk.device.device_id) as store:
         store.set_meta("reference_facility", "LPS-ELSEWHERE")  # data of another facility is loaded
     enqueue(kiosk, 5)
-    d = Daemon(config_mod.load(kiosk.data_dir))
+    d = Daemon(config_mod.load(kiosk.data_dir), apply_reference=apply_reference)
     try:
         assert d.run_once()  # HQ took the events: not a sync failure
         assert d.status["pending"] == 0 and d.status["last_error"] is None

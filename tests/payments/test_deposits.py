@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 
 from core import qris
+from core.receipt_codes import REFERENCE_RE, verify_receipt
 from kiosk.payments import deposits
 from kiosk.payments.deposits import DepositRequest
 from kiosk.payments.reference import load_payment_sections
 from kiosk.payments.refusals import PaymentRefusal
-from core.receipt_codes import REFERENCE_RE, verify_receipt
 from kiosk.store import Store
 from kiosk.store.audit import verify
 from tests.payments.conftest import NIK, NOW, load_reference, reference_doc

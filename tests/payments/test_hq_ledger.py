@@ -133,6 +133,6 @@ def test_reference_sections_and_daily_report(db):
     assert summary["paid_total"] == 250_000 and summary["credited_total"] == 250_000
     assert summary["waiting_count"] == 1
     assert "D0000000000000F1" in csv_text and csv_text.strip().splitlines()[-1].split(",")[2] == "TOTAL"
-    from kiosk.payments.reference import validate_payment_sections
+    from core.payment_reference import validate_payment_sections
 
     validate_payment_sections(doc)  # what HQ serves is what a kiosk accepts

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from core import qris
+from core.payment_reference import PaymentReferenceError
 from kiosk.payments import orders
 from kiosk.payments.orders import OrderRequest
-from kiosk.payments.reference import PaymentReferenceError, load_payment_sections
+from kiosk.payments.reference import load_payment_sections
 from kiosk.payments.refusals import PaymentRefusal
 from tests.payments.conftest import NIK, NOW, reference_doc
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk import config as config_mod
+from kiosk.domain.reference import apply_reference
 from sync.backoff import VirtualClock
 from sync.daemon import Daemon
 from tests.support.faultproxy import FaultProxy
@@ -16,7 +17,7 @@ def drain_through(proxy_url, cfg, max_cycles=200):
     cfg.hq.url = proxy_url
     cfg.hq.timeout_s = 1.0
     clock = VirtualClock()
-    d = Daemon(cfg, clock=clock, batch_size=50)
+    d = Daemon(cfg, clock=clock, batch_size=50, apply_reference=apply_reference)
     failures = 0
     try:
         for _ in range(max_cycles):

@@ -13,6 +13,7 @@ import pytest
 from core import identity
 from hq import ordering
 from kiosk import config as config_mod
+from kiosk.domain.reference import apply_reference
 from kiosk.store import Store, outbox
 from sync.backoff import VirtualClock
 from sync.client import HQClient, OutOfOrder
@@ -88,7 +89,7 @@ def test_a_batch_after_one_that_never_arrives_is_refused_whole(hq, device):
 def drain(cfg, url, in_flight=2, timeout_s=10.0):
     cfg = config_mod.load(cfg.data_dir)
     cfg.hq.url, cfg.hq.timeout_s, cfg.sync.in_flight = url, timeout_s, in_flight
-    d = Daemon(cfg, clock=VirtualClock(), batch_size=50)
+    d = Daemon(cfg, clock=VirtualClock(), batch_size=50, apply_reference=apply_reference)
     try:
         ok = d.run_once()
     finally:

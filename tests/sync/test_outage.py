@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from kiosk import config as config_mod
+from kiosk.domain.reference import apply_reference
 from sync.backoff import Backoff, VirtualClock
 from sync.daemon import Daemon
 from tests.support.hqproc import HQProcess, enqueue, free_port, hq_events, make_device, outbox_states
@@ -28,7 +29,7 @@ def outage_then_drain(hq, tmp_path, n: int, days: float):
     cfg.hq.url = f"http://127.0.0.1:{port}"
     clock = VirtualClock()
     start = clock.now()
-    d = Daemon(cfg, clock=clock)
+    d = Daemon(cfg, clock=clock, apply_reference=apply_reference)
     me = psutil.Process()
     d.run(max_cycles=1)
     base_rss = me.memory_info().rss

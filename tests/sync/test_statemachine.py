@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from kiosk import config as config_mod
+from kiosk.domain.reference import apply_reference
 from kiosk.store import connect, outbox
 from sync.client import SyncError
 from sync.daemon import Daemon
@@ -25,7 +26,7 @@ def test_outbox_and_hq_agree_under_faults(hq, tmp_path_factory):
         def device(self):
             cfg = make_device(tmp_path_factory.mktemp("sm") / "d", db, proc.url, batch_size=7, timeout_s=1.0)
             self.cfg = config_mod.load(cfg.data_dir)
-            self.daemon = Daemon(self.cfg)
+            self.daemon = Daemon(self.cfg, apply_reference=apply_reference)
             self.n = 0
 
         def teardown(self):

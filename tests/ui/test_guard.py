@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from tests.support.harness import find_text
 from tests.conftest import ROOT
+from tests.support.harness import find_text
 from tests.ui.flows import prepare_demo, register_once
 
 pytestmark = pytest.mark.ui
@@ -74,9 +74,9 @@ def test_ticket_from_yesterday_is_refused_with_its_reason(start_app, kiosk_dir):
     from datetime import datetime, timedelta
 
     from core import identity
-from kiosk import config
-    from kiosk.domain.visits import VisitRequest, register_visit
     from core.ids import WIB, today_wib
+    from kiosk import config
+    from kiosk.domain.visits import VisitRequest, register_visit
     from kiosk.store import Store
     from kiosk.ui.guard.app import GuardApp
     from tests.ui.flows import demo_nik, visitable_inmates

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from kivy.core.window import Window
 
-from tests.support.harness import find_key, find_text, texts
 from tests.conftest import lapas
+from tests.support.harness import find_key, find_text, texts
 from tests.ui.flows import demo_nik, prepare_demo, register_once, tile
 
 pytestmark = pytest.mark.ui
@@ -70,9 +70,9 @@ def reload(data_dir: Path, doc: dict, *changes: Callable[[dict], None]) -> None:
 def earlier_visit(data_dir: Path, reg_no: str) -> None:
     """Another visitor's visit to ``reg_no`` today (through the visits core: not what this test is about)."""
     from core import identity
-from kiosk import config
-    from kiosk.domain.visits import VisitRequest, register_visit
     from core.ids import today_wib
+    from kiosk import config
+    from kiosk.domain.visits import VisitRequest, register_visit
     from kiosk.store import Store
 
     cfg = config.load(data_dir)
