@@ -26,12 +26,12 @@ from core import (
     qris,  # noqa: E402
 )
 from core.demo_payments import demo_merchant_payload, demo_sections  # noqa: E402
+from core.receipt_codes import new_reference  # noqa: E402
 from hq.payments.gateway import MidtransGateway  # noqa: E402
 from hq.payments.simulator import GatewaySimulator  # noqa: E402
 from kiosk import config  # noqa: E402
 from kiosk.payments import deposits  # noqa: E402
 from kiosk.payments.reference import load_payment_sections  # noqa: E402
-from core.receipt_codes import new_reference  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000

@@ -30,7 +30,7 @@ def wire_seconds(n: int, baud: int = BAUD) -> float:
 
 def measured_over_pty() -> float:
     """Seconds for PrintService.print("deposit") into the simulator throttled to 9600 baud."""
-    from hardware.printer import PrintService
+    from kiosk.printing import PrintService
     from hardware.simproc import spawn_printer_sim
     from kiosk.config import Config
     from kiosk.store import Store

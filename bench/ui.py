@@ -146,10 +146,6 @@ def rss_mb() -> float:
 
 def registrations_rss(data_dir: Path, count: int, doc: dict | None) -> tuple[float, float] | None:
     """RSS before and after ``count`` registrations driven through the UI (None without the visits core)."""
-    from kiosk.ui import visit_api
-
-    if not visit_api.available():
-        return None
     from kiosk import config
     from kiosk.ui.app import KioskApp
     from tests.support.harness import Harness
@@ -205,11 +201,11 @@ def main() -> None:
             tmp = Path(tmp_s)
             data_dir = tmp / "kiosk"
             lapas_init(data_dir)
-            from kiosk.ui import kivy_env, visit_api
+            from kiosk.ui import kivy_env
 
             kivy_env.prepare(tmp / "kh-main", windowed=True)  # before anything imports Kivy here
             doc = None
-            if visit_api.available():  # demo reference data, so the home screen has its real tiles
+            if True:  # demo reference data, so the home screen has its real tiles
                 from tests.ui.flows import prepare_demo
 
                 doc = prepare_demo(data_dir, walk_in_quota=max(200, 2 * args.registrations))

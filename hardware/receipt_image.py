@@ -7,7 +7,7 @@ with the decoded module size and error correction, so the picture scans like the
 
 from __future__ import annotations
 
-import importlib.util
+import sysconfig
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,10 +24,8 @@ _EC = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORREC
 
 
 def _font_candidates() -> list[Path]:
-    out = []
-    spec = importlib.util.find_spec("kivy")
-    if spec and spec.submodule_search_locations:
-        out.append(Path(list(spec.submodule_search_locations)[0]) / "data" / "fonts" / "RobotoMono-Regular.ttf")
+    """Kivy's monospace font when Kivy is installed beside us (found on disk, not imported), else DejaVu Mono."""
+    out = [Path(sysconfig.get_paths()["purelib"]) / "kivy" / "data" / "fonts" / "RobotoMono-Regular.ttf"]
     out.append(Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"))
     return out
 

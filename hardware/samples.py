@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hardware.layouts import (
+from core.receipts import (
     ComplaintReceiptData,
     DepositReceiptData,
     OrderLine,

@@ -1,7 +1,7 @@
 """The HQ web application: device API (enrol, events, reference), health, and extra routers.
 
-``create_app(db)`` builds the FastAPI app. Other packages add routes without editing this file: a module
-listed in :data:`ROUTER_MODULES` exposes ``router`` (a FastAPI ``APIRouter``) and is included when present.
+``create_app(db)`` builds the FastAPI app: the device API here, and the routers in :data:`ROUTERS` (each a
+FastAPI ``APIRouter`` of its own module: the dashboard, the payments API and pages).
 Handlers are plain ``def`` (FastAPI runs them in its thread pool) because SQLAlchemy Core is synchronous.
 """
 
@@ -24,15 +24,15 @@ from typing_extensions import TypedDict
 from core import protocol
 from core.ids import now_iso, today_wib
 from core.protocol import AuthError
-from hq import auth, enrolment, ingest, ordering, reference
+from hq import auth, dashboard, enrolment, ingest, ordering, reference
 from hq.db import Database
 from hq.deps import ERROR_SCHEMA, APIError, error_response, get_db, raw_request
+from hq.payments import routes as payment_routes
 from hq.schema import devices
-from kiosk.plugins import optional_modules
 
 log = logging.getLogger("lapas.hq")
 
-ROUTER_MODULES = ["hq.dashboard", "hq.payments.routes"]
+ROUTERS = (dashboard.router, payment_routes.router)  # more HTML pages and APIs: add their router here
 DEVICE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
@@ -282,8 +282,8 @@ def create_app(db: Database) -> FastAPI:
             doc = reference.build(conn, device.facility_id, since)
         return _json(doc, etag)
 
-    for module in optional_modules(ROUTER_MODULES):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     app.add_middleware(BodyLimit, limit=protocol.MAX_BODY_BYTES + 64 * 1024)
     return app

@@ -24,6 +24,7 @@ from core.ids import iso, today_wib
 from hq import projections, reference
 from hq.auth import Device
 from hq.db import pg_copy
+from hq.payments import projections as _payment_projections  # noqa: F401  (registers its handlers)
 from hq.schema import devices, events
 
 log = logging.getLogger("lapas.hq.ingest")

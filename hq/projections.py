@@ -3,14 +3,13 @@
 A projection is registered for one event type with ``@projection("visit.registered")`` and called as
 ``fn(ctx, payload, meta)``. It returns ``None`` (accepted) or ``(code, message)`` to reject the event (the
 event is still stored, with that outcome). A projection must check before it writes; whatever it wrote
-stays part of the transaction. Modules listed in :data:`PROJECTION_MODULES` are imported on first use, so
-another package (payments) adds its projections without editing this file.
+stays part of the transaction. The payments' projections (``hq.payments.projections``) register the same
+way; ``hq.ingest`` imports both modules.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,12 +24,9 @@ from hq import reference
 from hq.db import pg_copy
 from hq.schema import cancellations, facilities, visits
 
-PROJECTION_MODULES = ["hq.projections", "hq.payments.projections"]
-
 Outcome = tuple[str, str] | None
 ProjectionFn = Callable[["Context", dict[str, Any], dict[str, Any]], Outcome]
 PROJECTIONS: dict[str, ProjectionFn] = {}
-_loaded = False
 
 
 @dataclass
@@ -74,15 +70,8 @@ def projection(event_type: str) -> Callable[[ProjectionFn], ProjectionFn]:
 
 
 def load_modules() -> dict[str, ProjectionFn]:
-    global _loaded
-    if not _loaded:
-        for mod in PROJECTION_MODULES:
-            try:
-                importlib.import_module(mod)
-            except ModuleNotFoundError as exc:
-                if not (exc.name and (mod == exc.name or mod.startswith(exc.name + "."))):
-                    raise
-        _loaded = True
+    """Every projection by event type: this module's and the payments' (``hq.payments.projections``, imported
+    by ``hq.ingest`` so its handlers are registered before the first batch)."""
     return PROJECTIONS
 
 

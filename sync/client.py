@@ -170,6 +170,16 @@ class HQClient:
                            "public_key": self.key.public_b64}).encode()
         return self._check(self._send("POST", "/v1/enroll", body))
 
+    def request_charge(self, event_type: str, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Ask HQ for a gateway charge for the payment created by event ``event_id`` (its outbox event)."""
+        body = json.dumps({"type": event_type, "event_id": event_id, "payload": payload},
+                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return self._check(self._send("POST", "/v1/payments/charges", body))
+
+    def payment_status(self, reference: str) -> dict[str, Any]:
+        """HQ's live status of one online payment (``status``, ``amount``, ...)."""
+        return self._check(self._send("GET", f"/v1/payments/{reference}", b""))
+
     def health(self) -> dict[str, Any]:
         try:
             resp = self.session.get(self.base + "/v1/health", timeout=self._timeouts())

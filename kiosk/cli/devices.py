@@ -101,7 +101,7 @@ def printer_status(data_dir, port, baud, as_json):
 
 
 def _service(data_dir, port, baud):
-    from hardware.printer import PrintService
+    from kiosk.printing import PrintService
     from kiosk.store import open_store
 
     cfg = load_config(data_dir)
@@ -142,7 +142,7 @@ def printer_reprint(data_dir, port, baud, job_id):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def printer_log(data_dir, limit, unprinted, as_json):
     """List print jobs, newest first."""
-    from hardware.printlog import PrintLog
+    from kiosk.store.printlog import PrintLog
     from kiosk.store import open_store
 
     cfg = load_config(data_dir)

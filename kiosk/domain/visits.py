@@ -81,8 +81,8 @@ class Visit:
         return 1 + len(self.followers)
 
     def ticket_data(self):
-        """The printer's ticket layout data (hardware.layouts.TicketData)."""
-        from hardware.layouts import TicketData
+        """The printer's ticket layout data (core.receipts.TicketData)."""
+        from core.receipts import TicketData
 
         return TicketData(
             facility_name=self.facility_name, queue_no=self.queue_no, visit_date=self.visit_date,

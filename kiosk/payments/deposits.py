@@ -217,8 +217,8 @@ def get_deposit(store, deposit_id_or_reference: str) -> Deposit:
 
 
 def receipt_data(store, cfg, deposit_id_or_reference: str, facility_name: str = ""):
-    """The data the receipt layout needs (``hardware.layouts.DepositReceiptData``); LUNAS only after settlement."""
-    from hardware.layouts import DepositReceiptData
+    """The data the receipt layout needs (``core.receipts.DepositReceiptData``); LUNAS only after settlement."""
+    from core.receipts import DepositReceiptData
 
     d = get_deposit(store, deposit_id_or_reference)
     return DepositReceiptData(

@@ -12,6 +12,7 @@ import logging
 
 from kiosk.payments import deposits, orders
 from kiosk.payments.refusals import PaymentRefusal
+from sync.client import Refused, SyncError, Unreachable
 
 log = logging.getLogger("lapas.payments")
 MODULES = {"deposit": deposits, "order": orders}
@@ -24,12 +25,10 @@ class PaymentsClient:
         self.hq = hq_client
 
     def request_charge(self, event_type: str, event_id: str, payload: dict) -> dict:
-        body = json.dumps({"type": event_type, "event_id": event_id, "payload": payload},
-                          ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        return self.hq._check(self.hq._send("POST", "/v1/payments/charges", body))
+        return self.hq.request_charge(event_type, event_id, payload)
 
     def status(self, reference: str) -> dict:
-        return self.hq._check(self.hq._send("GET", f"/v1/payments/{reference}", b""))
+        return self.hq.payment_status(reference)
 
 
 def _creating_event(store, kind: str, record) -> tuple[str, dict]:
@@ -45,8 +44,6 @@ def start_payment(store, cfg, client: PaymentsClient | None, kind: str, record):
     Returns the updated record. Raises :class:`PaymentRefusal` (code ``hq_refused``) when HQ refuses it; the
     record is then ``failed`` and nothing can be paid for it.
     """
-    from sync.client import Refused, Unreachable
-
     mod = MODULES[kind]
     record_id = record.deposit_id if kind == "deposit" else record.order_id
     if client is None:
@@ -70,8 +67,6 @@ def start_payment(store, cfg, client: PaymentsClient | None, kind: str, record):
 def refresh_status(store, client: PaymentsClient, kind: str, record):
     """Ask HQ for the live status of an online payment and record it (countdown screen, every few seconds).
     HQ unreachable: the record is returned unchanged (its status arrives later through reference data)."""
-    from sync.client import SyncError
-
     mod = MODULES[kind]
     record_id = record.deposit_id if kind == "deposit" else record.order_id
     try:

@@ -239,9 +239,9 @@ def get_order(store, order_id_or_reference: str) -> Order:
 
 
 def receipt_data(store, cfg, order_id_or_reference: str, facility_name: str = ""):
-    """The data the order receipt layout needs (``hardware.layouts.OrderReceiptData``)."""
-    from hardware.layouts import OrderLine as PrintLine
-    from hardware.layouts import OrderReceiptData
+    """The data the order receipt layout needs (``core.receipts.OrderReceiptData``)."""
+    from core.receipts import OrderLine as PrintLine
+    from core.receipts import OrderReceiptData
 
     o = get_order(store, order_id_or_reference)
     return OrderReceiptData(

@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
-from kiosk.ui import visit_api
+from kiosk.ui import payments as payments_ui
+from kiosk.ui import tiles, visit_api
 from kiosk.ui.base_app import BaseApp
 from kiosk.ui.visit_form import VisitForm
 
 log = logging.getLogger(__name__)
 
-# (module, class, screen name, needs the visits core)
+
+
+def _home():
+    from kiosk.ui.screens import home  # Kivy: the screen module (and its kv rules) loads when the app builds
+
+    return home
+
+
+def _visit():
+    from kiosk.ui.screens import visit  # Kivy: built on first use or in the background (fast cold start)
+
+    return visit
+
+
+def _booking():
+    from kiosk.ui.screens import booking  # Kivy: built on first use or in the background (fast cold start)
+
+    return booking
+
+
+def _info():
+    from kiosk.ui.screens import info  # Kivy: built on first use or in the background (fast cold start)
+
+    return info
+
+
+# (screen name, the class, looked up when the screen is first built)
 SCREENS = [
-    ("kiosk.ui.screens.home", "HomeScreen", "home", False),
-    ("kiosk.ui.screens.visit", "VisitNikScreen", "visit_nik", True),
-    ("kiosk.ui.screens.visit", "VisitContactScreen", "visit_contact", True),
-    ("kiosk.ui.screens.visit", "VisitRelationScreen", "visit_relation", True),
-    ("kiosk.ui.screens.visit", "VisitInmateScreen", "visit_inmate", True),
-    ("kiosk.ui.screens.visit", "VisitFollowersScreen", "visit_followers", True),
-    ("kiosk.ui.screens.visit", "FollowerAddScreen", "visit_follower", True),
-    ("kiosk.ui.screens.visit", "VisitSessionScreen", "visit_session", True),
-    ("kiosk.ui.screens.visit", "VisitConfirmScreen", "visit_confirm", True),
-    ("kiosk.ui.screens.visit", "VisitDoneScreen", "visit_done", True),
-    ("kiosk.ui.screens.booking", "BookingScreen", "booking", True),
-    ("kiosk.ui.screens.info", "InfoScreen", "info", True),
+    ("home", lambda: _home().HomeScreen),
+    ("visit_nik", lambda: _visit().VisitNikScreen),
+    ("visit_contact", lambda: _visit().VisitContactScreen),
+    ("visit_relation", lambda: _visit().VisitRelationScreen),
+    ("visit_inmate", lambda: _visit().VisitInmateScreen),
+    ("visit_followers", lambda: _visit().VisitFollowersScreen),
+    ("visit_follower", lambda: _visit().FollowerAddScreen),
+    ("visit_session", lambda: _visit().VisitSessionScreen),
+    ("visit_confirm", lambda: _visit().VisitConfirmScreen),
+    ("visit_done", lambda: _visit().VisitDoneScreen),
+    ("booking", lambda: _booking().BookingScreen),
+    ("info", lambda: _info().InfoScreen),
 ]
 BACK = {"visit_contact": "visit_nik", "visit_relation": "visit_contact", "visit_inmate": "visit_relation",
         "visit_followers": "visit_inmate", "visit_follower": "visit_followers", "visit_session": "visit_followers",
@@ -40,19 +66,12 @@ class KioskApp(BaseApp):
         self.last_visit = None
 
     def add_screens(self, sm) -> None:
-        from kiosk.ui import tiles
-
-        tiles.load_extensions()
-        domain = visit_api.available()
-        if not domain:
-            log.warning("visits core (kiosk.domain.visits) not available: registration screens are off")
-        for module, cls, name, needs_domain in SCREENS:
-            if needs_domain and not domain:
-                continue
+        payments_ui.register_tiles()
+        for name, screen_class in SCREENS:
             if name == self.home:
-                sm.add_widget(getattr(importlib.import_module(module), cls)(name=name))
+                sm.add_widget(screen_class()(name=name))
             else:  # built on first use, or in the background once home is on screen (fast cold start)
-                self.lazy[name] = lambda m=module, c=cls, n=name: getattr(importlib.import_module(m), c)(name=n)
+                self.lazy[name] = lambda c=screen_class, n=name: c()(name=n)
         for tile in tiles.all_tiles():
             for screen in tile.screens(self):
                 sm.add_widget(screen)
@@ -79,7 +98,7 @@ class KioskApp(BaseApp):
     def scanned(self, text: str) -> None:
         """A booking QR scanned on the home or booking screen redeems the booking; elsewhere it is ignored."""
         if text.startswith("LPV1|") and self.has_screen("pay_status") and self.panel is None and \
-                self.sm.current in (self.home, "pay_status"):  # a payment receipt: its status (kiosk.payments.ui)
+                self.sm.current in (self.home, "pay_status"):  # a payment receipt: its status (kiosk.ui.payments)
             self.idle.poke() if self.idle else None
             self.go("pay_status")
             self.screen("pay_status").scanned(text)

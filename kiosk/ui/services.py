@@ -111,7 +111,7 @@ class Services:
     def printer(self):
         """The hardware print service (``hardware.printer.PrintService``)."""
         if self._printer is None:
-            from hardware.printer import PrintService
+            from kiosk.printing import PrintService
 
             self._printer = PrintService(self.cfg, self.store)
         return self._printer
@@ -163,8 +163,8 @@ class Services:
     def z_report_data(self, day=None):
         """Today's totals of this device (WIB business date) for the Z report."""
         from core.ids import today_wib
-        from hardware.layouts import ZReportData
-        from hardware.printlog import PrintLog
+        from core.receipts import ZReportData
+        from kiosk.store.printlog import PrintLog
 
         day = day or today_wib()
         data = ZReportData(facility_name=self.facility_name(), device_id=self.cfg.device.device_id,

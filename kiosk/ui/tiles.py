@@ -1,13 +1,12 @@
 """Home-screen tiles: one per service that works on this device. Later features add theirs here.
 
 A tile names the screen it opens and says whether it is available now (``available(app) -> bool``), so a
-service that is not configured or not built never shows a tile. Modules in :data:`TILE_MODULES` are imported
-if present and call :func:`register_tile` (and add their screens through ``screens(app)``).
+service that is not configured never shows a tile. A service's package registers its tiles with
+:func:`register_tile` (and adds its screens through ``screens(app)``); the app calls it (``kiosk.ui.app``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,6 @@ class Tile:
 
 
 _TILES: dict[str, Tile] = {}
-TILE_MODULES = ["kiosk.payments.ui"]  # optional: imported when present
 
 
 def register_tile(tile: Tile) -> None:
@@ -42,16 +40,6 @@ def tiles(app) -> list[Tile]:
 
 def all_tiles() -> list[Tile]:
     return sorted(_TILES.values(), key=lambda t: (t.order, t.key))
-
-
-def load_extensions() -> None:
-    for name in TILE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue
-            raise
 
 
 register_tile(Tile("visit", N_("Register a visit"), N_("Visit a family member today"), "visit_nik", order=10))

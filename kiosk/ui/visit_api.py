@@ -6,30 +6,18 @@ domain's answers (visits, sessions, refusals) into what the screens show. Blocki
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core import identity
+from kiosk.domain import nik as nik_rules
+from kiosk.domain import phone, reference, rules, visits
 from kiosk.ui.visit_form import VisitForm
 
 
-def _domain(name: str):
-    return importlib.import_module(f"kiosk.domain.{name}")
-
-
-def available() -> bool:
-    """True when the visits core is built (the registration tiles and screens depend on it)."""
-    import importlib.util
-
-    try:  # found without importing it: the domain (and its crypto) loads on a worker lane on first use
-        return importlib.util.find_spec("kiosk.domain.visits") is not None
-    except ImportError:
-        return False
-
-
 def refusal_class():
-    return _domain("rules").Refusal
+    return rules.Refusal
 
 
 @dataclass
@@ -47,22 +35,22 @@ class SessionChoice:
 def nik_problem(nik: str) -> Any:
     """None when the NIK is structurally valid, else the domain's Refusal saying which part is wrong."""
     try:
-        _domain("nik").validate_nik(nik)
-    except _domain("rules").Refusal as exc:
+        nik_rules.validate_nik(nik)
+    except rules.Refusal as exc:
         return exc
     return None
 
 
 def normalise_phone(text: str) -> str:
     """``+628...``; raises the domain's Refusal (``invalid_phone``) explaining what is wrong."""
-    return _domain("phone").normalise_phone(text)
+    return phone.normalise_phone(text)
 
 
 def find_inmate(store, query: str):
     """The inmate by registration number or exact name, who may receive visits; raises the domain's Refusal
     (``inmate_not_found``, ``inmate_ambiguous``, ``inmate_not_visitable``) so the visitor learns it at once."""
-    inmate = _domain("reference").find_inmate(store, query)
-    _domain("visits").check_visitable(inmate)
+    inmate = reference.find_inmate(store, query)
+    visits.check_visitable(inmate)
     return inmate
 
 
@@ -70,20 +58,20 @@ def check_followers(services, followers: list[dict]) -> None:
     """Raises the domain's Refusal ``too_many_followers`` when this party is larger than the facility allows."""
     store = services.store
     with store.lock:
-        ref = _domain("reference").read_reference(store.conn)
-    _domain("visits").check_party_size(ref, services.cfg, followers)
+        ref = reference.read_reference(store.conn)
+    visits.check_party_size(ref, services.cfg, followers)
 
 
 def sessions(store, day: date) -> list[SessionChoice]:
     return [SessionChoice(code=s.session, label=s.label, start=s.start, end=s.end, remaining=s.walk_in_remaining,
                           open=s.open, reason=s.reason, inmate_codes=tuple(s.inmate_codes))
-            for s in _domain("visits").available_sessions(store, day)]
+            for s in visits.available_sessions(store, day)]
 
 
 def lead_days(store) -> int:
     """How many days ahead a visit for another day must be registered (0: any day)."""
     with store.lock:
-        return _domain("reference").read_reference(store.conn).limit("pre_registration_lead_days")
+        return reference.read_reference(store.conn).limit("pre_registration_lead_days")
 
 
 def inmate_text(inmate: Any) -> tuple[str, str, str]:
@@ -93,24 +81,20 @@ def inmate_text(inmate: Any) -> tuple[str, str, str]:
 
 
 def _request(form: VisitForm):
-    return _domain("visits").VisitRequest(
+    return visits.VisitRequest(
         visitor_nik=form.nik, visitor_name=form.name, visitor_phone=form.phone, relationship=form.relationship,
         inmate_query=form.inmate.reg_no if form.inmate is not None else form.inmate_query,
         visit_date=form.visit_date, session=form.session, followers=[f.as_request() for f in form.followers])
 
 
 def register(services, form: VisitForm):
-    from core import identity
-
     key = identity.load(services.cfg.keys_dir)
-    return _domain("visits").register_visit(services.store, services.cfg, key, _request(form))
+    return visits.register_visit(services.store, services.cfg, key, _request(form))
 
 
 def redeem(services, booking_code: str):
-    from core import identity
-
     key = identity.load(services.cfg.keys_dir)
-    return _domain("visits").redeem_booking(services.store, services.cfg, key, booking_code.strip().upper())
+    return visits.redeem_booking(services.store, services.cfg, key, booking_code.strip().upper())
 
 
 def ticket_data(visit: Any):
@@ -126,4 +110,4 @@ def week_schedule(store, start: date, days: int = 7) -> list[tuple[date, list[Se
 
 
 def limits(store) -> dict[str, Any]:
-    return _domain("reference").limits(store)
+    return reference.limits(store)

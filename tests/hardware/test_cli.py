@@ -48,7 +48,7 @@ def test_reprint_and_log_commands_use_the_device_print_log(device_dir, printer_s
     cfg = config.load(device_dir)
     cfg.printer.port = sim.path
     config.save(cfg)
-    from hardware.printer import PrintService
+    from kiosk.printing import PrintService
     from kiosk.store import Store
 
     store = Store(cfg.db_path, cfg.device.device_id)

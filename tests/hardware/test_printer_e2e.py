@@ -16,8 +16,9 @@ from PIL import Image
 
 from hardware import layouts, samples
 from hardware.escpos_decode import decode
-from hardware.printer import PrinterError, PrintService, probe
-from hardware.printlog import PrintLog
+from hardware.printer import PrinterError, probe
+from kiosk.printing import PrintService
+from kiosk.store.printlog import PrintLog
 
 
 def read_receipt(line: str) -> tuple[str, Path]:

@@ -88,7 +88,9 @@ def tamper_delete_and_renumber(conn):
 
 
 def tamper_edit_link_hash(conn):
-    conn.execute("UPDATE outbox SET hash = replace(hash, substr(hash, 1, 1), 'f') WHERE seq = 2")
+    # change the first hex digit to another one (a fixed 'f' was a no-op whenever the hash began with 'f')
+    conn.execute("UPDATE outbox SET hash = (CASE substr(hash, 1, 1) WHEN 'f' THEN '0' ELSE 'f' END) || substr(hash, 2) "
+                 "WHERE seq = 2")
     return 2
 
 

@@ -33,9 +33,6 @@ class GuardApp(BaseApp):
 
     def on_start(self) -> None:
         super().on_start()
-        if not gate_api.available():
-            self.sm.get_screen("gate").note = _("The gate check is not available on this device.")
-            return
         sc = self.cfg.scanner
         if sc.port:
             from hardware.scanner import ScannerReader
@@ -56,8 +53,8 @@ class GuardApp(BaseApp):
     def scanned(self, payload: str) -> None:
         self.scanned_lines.append(payload)
         self.idle.poke() if self.idle else None
-        if payload.startswith("LPV1|"):  # a deposit / canteen order receipt (kiosk.payments.ui.guard)
-            from kiosk.payments.ui.guard import check_receipt_scan
+        if payload.startswith("LPV1|"):  # a deposit / canteen order receipt (kiosk.ui.payments.guard)
+            from kiosk.ui.payments.guard import check_receipt_scan
 
             check_receipt_scan(self, payload)
             return
@@ -110,8 +107,6 @@ class GuardApp(BaseApp):
     # -- room count and queue caller ----------------------------------------------------------------
 
     def refresh_inside(self) -> None:
-        if not gate_api.available():
-            return
         gate = self.sm.get_screen("gate")
 
         def show(inside) -> None:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from core.ids import today_wib
-
-
-def _gate():
-    return importlib.import_module("kiosk.domain.gate")
-
-
-def available() -> bool:
-    """True when the visits core is installed (the guard station needs its gate)."""
-    try:
-        _gate()
-    except ImportError:
-        return False
-    return True
+from kiosk.domain import gate, queue
 
 
 @dataclass
@@ -31,34 +18,33 @@ class Inside:
 
 def judge(services, payload: str):
     """The verdict on a scanned ticket payload."""
-    return _gate().judge(services.store, services.cfg, payload)
+    return gate.judge(services.store, services.cfg, payload)
 
 
 def lookup(services, text: str):
     """Manual entry when a QR is damaged: a queue number (P-017) or part of a visit id.
 
     Returns ``(payload, verdict)`` like a scan; raises the domain's Refusal ``ticket_not_found``."""
-    gate = _gate()
     payload = gate.lookup(services.store, services.cfg, text)
     return payload, gate.judge(services.store, services.cfg, payload)
 
 
 def check_in(services, payload: str):
-    return _gate().check_in(services.store, services.cfg, payload)
+    return gate.check_in(services.store, services.cfg, payload)
 
 
 def check_out(services, visit_id: str) -> int:
-    return _gate().check_out(services.store, services.cfg, visit_id)
+    return gate.check_out(services.store, services.cfg, visit_id)
 
 
 def inside(services) -> Inside:
-    occ = _gate().inside_count(services.store, today_wib())
+    occ = gate.inside_count(services.store, today_wib())
     return Inside(occ.count, occ.capacity, occ.over)
 
 
 def next_queue(services) -> str | None:
     """The next queue number to call (recorded as a QueueCalled event), or None when nobody waits."""
-    return importlib.import_module("kiosk.domain.queue").call_next(services.store, services.cfg)
+    return queue.call_next(services.store, services.cfg)
 
 
 def verdict_fields(v) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from core.i18n import N_, _
 from core.money import format_rupiah
-from kiosk.payments.ui.base import PayStep, explain
+from kiosk.ui.payments.base import PayStep, explain
 from kiosk.ui.screens.base import load_kv
 
 

@@ -8,25 +8,15 @@ from kivy.properties import ObjectProperty, StringProperty
 from core.i18n import N_, _
 from kiosk.payments import records
 from kiosk.payments.refusals import PaymentRefusal
-from kiosk.payments.ui.base import PayStep, explain
+from kiosk.ui import visit_api
+from kiosk.ui.payments.base import PayStep, explain
 from kiosk.ui.screens.base import load_kv
 
 
 def nik_problem(nik: str):
-    """None when the NIK looks right, else the refusal explaining it (the visits core's structural check when
-    it is installed: province, birth date; else 16 digits)."""
-    try:
-        from kiosk.ui import visit_api
-
-        if visit_api.available():
-            return visit_api.nik_problem(nik)
-    except ImportError:
-        pass
-    try:
-        records.check_payer(nik, "XX")
-    except PaymentRefusal as exc:
-        return exc
-    return None
+    """None when the NIK looks right, else the refusal explaining it (the visits core's structural check:
+    province, birth date, 16 digits)."""
+    return visit_api.nik_problem(nik)
 
 
 class PayInmateScreen(PayStep):

@@ -17,7 +17,7 @@ from core.ids import fmt_wib, parse_iso
 from core.money import format_rupiah
 from core.payment_states import PAID
 from kiosk.payments import verify
-from kiosk.payments.ui.base import KIND_TEXT, status_text
+from kiosk.ui.payments.base import KIND_TEXT, status_text
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 log = logging.getLogger("lapas.payments.ui")

@@ -15,8 +15,8 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 
 from core.i18n import N_, _
 from core.money import format_rupiah
-from kiosk.payments.ui.base import PayStep, print_receipt, status_text
-from kiosk.payments.ui.service import paid
+from kiosk.ui.payments.base import PayStep, print_receipt, status_text
+from kiosk.ui.payments.service import paid
 from kiosk.ui.screens.base import load_kv
 
 log = logging.getLogger("lapas.payments.ui")

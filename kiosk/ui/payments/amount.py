@@ -6,7 +6,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from core.i18n import N_, _
 from core.money import format_rupiah
-from kiosk.payments.ui.base import PayStep, explain
+from kiosk.ui.payments.base import PayStep, explain
 from kiosk.ui.screens.base import load_kv
 from kiosk.ui.widgets.base import DataButton
 

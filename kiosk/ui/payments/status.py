@@ -8,8 +8,8 @@ from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from core.i18n import N_, _
 from core.ids import fmt_wib, parse_iso
 from core.money import format_rupiah
-from kiosk.payments.ui.base import KIND_TEXT, PayStep, explain, print_receipt, status_text
-from kiosk.payments.ui.service import paid
+from kiosk.ui.payments.base import KIND_TEXT, PayStep, explain, print_receipt, status_text
+from kiosk.ui.payments.service import paid
 from kiosk.ui.screens.base import load_kv
 
 
