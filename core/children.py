@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import signal
 
 
@@ -10,7 +11,6 @@ def die_with_parent() -> None:
     an abrupt exit that runs no cleanup (an X server gone, a crash), so no HQ, simulator or daemon is left
     running on its own (Linux ``PR_SET_PDEATHSIG``; elsewhere a no-op)."""
     try:
-        import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

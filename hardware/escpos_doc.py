@@ -17,6 +17,7 @@ from pathlib import Path
 import qrcode
 from escpos.constants import QR_ECLEVEL_H, QR_ECLEVEL_L, QR_ECLEVEL_M, QR_ECLEVEL_Q
 from escpos.printer import Dummy
+from PIL import Image
 
 ESC, GS = b"\x1b", b"\x1d"
 INIT = ESC + b"@"
@@ -224,7 +225,6 @@ class ReceiptBuilder:
 
     def logo(self, path: str | Path) -> None:
         """A raster logo, scaled down to at most half the paper width."""
-        from PIL import Image
 
         with Image.open(path) as src:
             img = Image.new("RGBA", src.size, "white")

@@ -14,7 +14,7 @@ from pathlib import Path
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from hardware.escpos_decode import BarcodeBlock, Feed, ImageBlock, Line, QRBlock, Receipt
+from hardware.escpos_decode import BarcodeBlock, Feed, ImageBlock, Line, QRBlock, Receipt, Span
 
 CELL_W, CELL_H = 12, 24
 BASELINE = 18  # dots from the top of a cell; leaves room for descenders
@@ -121,6 +121,5 @@ def render_png(receipt: Receipt, path: str | Path, dots: int | None = None) -> P
 
 
 def _span(text: str):
-    from hardware.escpos_decode import Span
 
     return Span(text)

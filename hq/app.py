@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import os
 import time
 from typing import Annotated, Any, Literal, NotRequired
 
@@ -25,7 +26,7 @@ from core import protocol
 from core.ids import now_iso, today_wib
 from core.protocol import AuthError
 from hq import auth, dashboard, enrolment, ingest, ordering, reference
-from hq.db import Database
+from hq.db import Database, open_db
 from hq.deps import ERROR_SCHEMA, APIError, error_response, get_db, raw_request
 from hq.payments import routes as payment_routes
 from hq.schema import devices
@@ -291,9 +292,7 @@ def create_app(db: Database) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """The app for ``uvicorn --factory`` worker processes: the database URL comes from ``LAPAS_HQ_DB``."""
-    import os
 
-    from hq.db import open_db
 
     app = create_app(open_db(os.environ["LAPAS_HQ_DB"], migrate=False))
     tune_gc()

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 
 import click
+import uvicorn
+from sqlalchemy import select
 
 from core.cli_common import echo_json, setup_logging
+from hq import enrolment, operators, reference
+from hq.app import create_app, tune_gc
 from hq.cli_common import db_option, facility_option, open_hq
 from hq.cli_common import write as _write
 from hq.payments.cli import payments_group
+from hq.schema import facilities
 
 
 @click.group("hq")
@@ -26,11 +32,8 @@ def hq_group():
 @click.option("--verbose", is_flag=True, help="Debug logging and an access log.")
 def serve_cmd(db_url, host, port, workers, verbose):
     """Run the HQ server (FastAPI under uvicorn) until stopped; OpenAPI at /openapi.json."""
-    import os
 
-    import uvicorn
 
-    from hq.app import create_app, tune_gc
 
     setup_logging(verbose)
     db = open_hq(db_url)
@@ -73,7 +76,6 @@ def facility_group():
 @db_option
 def facility_add_cmd(facility_id, name, address, city, room_capacity, db_url):
     """Add a facility."""
-    from hq import operators
 
     _write(db_url, operators.add_facility, facility_id, name, address, city, room_capacity)
     click.echo(f"facility {facility_id} added")
@@ -83,9 +85,7 @@ def facility_add_cmd(facility_id, name, address, city, room_capacity, db_url):
 @db_option
 def facility_list_cmd(db_url):
     """List facilities as JSON lines."""
-    from sqlalchemy import select
 
-    from hq.schema import facilities
 
     db = open_hq(db_url)
     with db.read() as conn:
@@ -100,7 +100,6 @@ def facility_list_cmd(db_url):
 @db_option
 def enroll_code_cmd(facility_id, role, ttl_hours, db_url):
     """Make a one-time, expiring enrolment code for a device of FACILITY."""
-    from hq import enrolment
 
     code, expires = _write(db_url, enrolment.create_code, facility_id, role=role, ttl_hours=ttl_hours)
     click.echo(code)
@@ -117,7 +116,6 @@ def device_group():
 @db_option
 def device_list_cmd(facility_id, db_url):
     """List devices with last-seen, backlog and clock skew (JSON lines)."""
-    from hq import operators
 
     db = open_hq(db_url)
     with db.read() as conn:
@@ -130,7 +128,6 @@ def device_list_cmd(facility_id, db_url):
 @db_option
 def device_revoke_cmd(device_id, db_url):
     """Revoke a device: its requests are refused and its key leaves the trusted keys."""
-    from hq import enrolment
 
     at = _write(db_url, enrolment.revoke, device_id)
     click.echo(f"device {device_id} revoked at {at}")
@@ -148,7 +145,6 @@ def inmates_group():
 @db_option
 def inmates_import_cmd(facility_id, csv_file, replace, db_url):
     """Import inmates from CSV (id,reg_no,name,code[,block,room,visitable,status]); code A or B."""
-    from hq import operators
 
     out = _write(db_url, operators.import_inmates, facility_id, csv_file.read(), replace=replace)
     click.echo(f"inmates: {out['added']} added, {out['updated']} updated, {out['removed']} removed")
@@ -167,7 +163,6 @@ def _load_json(fh):
 @db_option
 def schedule_cmd(facility_id, json_file, db_url):
     """Set the visiting schedule and quotas from a JSON file (the reference `schedule` section)."""
-    from hq import operators
 
     v = _write(db_url, operators.set_schedule, facility_id, _load_json(json_file))
     click.echo(f"schedule set (reference version {v})")
@@ -179,7 +174,6 @@ def schedule_cmd(facility_id, json_file, db_url):
 @db_option
 def limits_cmd(facility_id, settings, db_url):
     """Set limits as KEY=VALUE, e.g. max_followers=3 visits_per_nik_per_week=1."""
-    from hq import operators
 
     changes = {}
     for s in settings:
@@ -199,7 +193,6 @@ def limits_cmd(facility_id, settings, db_url):
 @db_option
 def close_day_cmd(facility_id, day, reason, reopen, db_url):
     """Close (or open) visiting on one date."""
-    from hq import operators
 
     v = _write(db_url, operators.set_exception, facility_id, day, reason, closed=not reopen)
     click.echo(f"{day} {'open' if reopen else 'closed'} (reference version {v})")
@@ -213,7 +206,6 @@ def close_day_cmd(facility_id, day, reason, reopen, db_url):
 @db_option
 def emergency_cmd(facility_id, closed, reason, until, db_url):
     """Emergency close (or reopen) of visiting at a facility."""
-    from hq import operators
 
     v = _write(db_url, operators.set_emergency, facility_id, closed, reason, until)
     click.echo(f"emergency {'close' if closed else 'open'} set (reference version {v})")
@@ -228,7 +220,6 @@ def emergency_cmd(facility_id, closed, reason, until, db_url):
 @db_option
 def ban_cmd(facility_id, nik, reason, until, remove, db_url):
     """Add a visitor to (or remove from) the banned list."""
-    from hq import operators
 
     if remove:
         v = _write(db_url, operators.unban, facility_id, nik)
@@ -243,7 +234,6 @@ def ban_cmd(facility_id, nik, reason, until, remove, db_url):
 @db_option
 def prereg_cmd(facility_id, json_file, db_url):
     """Import pre-registrations (a JSON list in the reference format)."""
-    from hq import operators
 
     n = _write(db_url, operators.import_pre_registrations, facility_id, _load_json(json_file))
     click.echo(f"{n} pre-registration(s) imported")
@@ -254,7 +244,6 @@ def prereg_cmd(facility_id, json_file, db_url):
 @db_option
 def dead_letters_cmd(facility_id, db_url):
     """Events HQ rejected (newest first), as JSON lines."""
-    from hq import operators
 
     db = open_hq(db_url)
     with db.read() as conn:
@@ -268,7 +257,6 @@ def dead_letters_cmd(facility_id, db_url):
 @db_option
 def reference_cmd(facility_id, since, db_url):
     """Print the facility's reference document (the file `lapas reference load` reads)."""
-    from hq import reference
 
     try:
         doc = _write(db_url, reference.build, facility_id, since)

@@ -7,6 +7,9 @@ import os
 import shutil
 from typing import Any
 
+import requests
+import serial
+
 from core import identity
 from core.ids import parse_iso, utcnow
 from kiosk.config import Config
@@ -17,7 +20,6 @@ MIN_DISK_FREE_MB = 100
 
 def serial_reachable(port: str, baud: int) -> tuple[bool, str]:
     """Can the tty be opened right now? (A pty path or /dev/ttyUSB*; never blocks.)"""
-    import serial
 
     if not port:
         return False, "not configured"
@@ -29,7 +31,6 @@ def serial_reachable(port: str, baud: int) -> tuple[bool, str]:
 
 
 def hq_reachable(url: str, timeout: float = 2.0) -> tuple[bool, str]:
-    import requests
 
     try:
         r = requests.get(url.rstrip("/") + "/v1/health", timeout=timeout)

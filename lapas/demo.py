@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,6 +32,8 @@ import requests
 from core.children import die_with_parent
 from hq import operators
 from hq.db import open_db
+from kiosk import config
+from kiosk.pin import hash_pin
 
 log = logging.getLogger(__name__)
 FACILITY = "LPS-DEMO"
@@ -75,7 +78,6 @@ class Demo:
             if not line:
                 raise RuntimeError(f"{name} did not start; see {self.logs / (name + '.log')}")
             # keep draining its stdout into the log
-            import threading
 
             def drain():
                 for chunk in iter(lambda: proc.stdout.read(4096), b""):
@@ -154,8 +156,6 @@ class Demo:
                   f"{len(doc.get('pre_registrations', []))} bookings (codes in {ref})")
 
     def configure(self, printer_tty: str, scanner_tty: str) -> None:
-        from kiosk import config
-        from kiosk.ui.pin import hash_pin
 
         cfg = config.load(self.device_dir)
         cfg.printer.port = str(self.run_dir / "printer.tty")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -189,7 +190,6 @@ class HQClient:
 
 
 def iso_now(clock: Callable[[], float]) -> str:
-    from datetime import UTC, datetime
 
     return iso(datetime.fromtimestamp(clock(), UTC))
 

@@ -15,7 +15,7 @@ PACKAGES = ("core", "kiosk", "hardware", "sync", "hq", "lapas")
 
 def test_import_contracts_are_kept():
     exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or "lint-imports"
-    proc = subprocess.run([exe, "--config", str(ROOT / ".importlinter")], cwd=ROOT, capture_output=True,
+    proc = subprocess.run([exe, str(ROOT / ".importlinter")], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "BROKEN" not in proc.stdout
@@ -29,7 +29,8 @@ def _function_imports(path: Path) -> list[tuple[int, str]]:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for inner in ast.walk(node):
-            if isinstance(inner, ast.Import | ast.ImportFrom) and "#" not in lines[inner.lineno - 1]:
+            span = lines[inner.lineno - 1:inner.end_lineno] if hasattr(inner, "end_lineno") else []
+            if isinstance(inner, ast.Import | ast.ImportFrom) and not any("#" in line for line in span):
                 out.append((inner.lineno, lines[inner.lineno - 1].strip()))
     return out
 

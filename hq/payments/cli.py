@@ -8,9 +8,15 @@ from pathlib import Path
 import click
 
 from core.cli_common import echo_json
+from core.demo_payments import demo_sections
+from core.ids import today_wib
+from core.payment_reference import PaymentReferenceError
 from hq.cli_common import db_option as _db_option
 from hq.cli_common import facility_option as _facility_option
 from hq.cli_common import write as _write
+from hq.payments import ledger, settlement
+from hq.payments.operations import report_csv, set_order_status
+from hq.payments.settlement import process_refund
 
 
 @click.group("payments")
@@ -26,8 +32,6 @@ def payments_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def set_cmd(db_url, facility_id, section, file):
     """Set a facility's payments section from a JSON FILE (format in docs/payments.md)."""
-    from core.payment_reference import PaymentReferenceError
-    from hq.payments import settlement
 
     try:
         body = json.loads(file.read_text(encoding="utf-8"))
@@ -45,8 +49,6 @@ def set_cmd(db_url, facility_id, section, file):
 @_facility_option
 def demo_cmd(db_url, facility_id):
     """Set the demo merchant, deposit rules and canteen menu for a facility."""
-    from core.demo_payments import demo_sections
-    from hq.payments import settlement
 
     sections = demo_sections()
 
@@ -66,8 +68,6 @@ def demo_cmd(db_url, facility_id):
               help="Write the CSV here instead of standard output.")
 def report_cmd(db_url, facility_id, day, out):
     """The daily settlement report of a facility as CSV (one row per payment and a TOTAL row)."""
-    from core.ids import today_wib
-    from hq.payments.operations import report_csv
 
     day = day or today_wib().isoformat()
     text = _write(db_url, report_csv, facility_id, day)
@@ -84,7 +84,6 @@ def report_cmd(db_url, facility_id, day, out):
 @click.option("--operator", required=True, help="Who paid the money back (recorded with the refund).")
 def refund_cmd(db_url, reference, operator):
     """Mark the refund of REFERENCE as paid back to the payer."""
-    from hq.payments.settlement import process_refund
 
     try:
         echo_json(_write(db_url, process_refund, reference, operator))
@@ -98,7 +97,6 @@ def refund_cmd(db_url, reference, operator):
 @click.argument("status", type=click.Choice(["prepared", "delivered", "cancelled"]))
 def order_status_cmd(db_url, reference, status):
     """Move the canteen order REFERENCE to prepared, delivered or cancelled."""
-    from hq.payments.operations import set_order_status
 
     try:
         p = _write(db_url, set_order_status, reference, status)
@@ -113,7 +111,6 @@ def order_status_cmd(db_url, reference, status):
 @click.argument("inmate_id")
 def balance_cmd(db_url, facility_id, inmate_id):
     """An inmate account's balance and ledger entries as JSON."""
-    from hq.payments import ledger
 
     def read(conn):
         return {"inmate_id": inmate_id, "balance": ledger.balance(conn, facility_id, inmate_id),

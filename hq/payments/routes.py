@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import update
+from starlette.concurrency import run_in_threadpool
 
 from core import payment_states as states
 from core.ids import iso
@@ -204,7 +205,6 @@ async def notify(request: Request, db: Database = Depends(get_db)):
         raise APIError(401, exc.code, str(exc)) from exc
     except NotificationError as exc:
         raise APIError(400, exc.code, str(exc)) from exc
-    from starlette.concurrency import run_in_threadpool
 
     return await run_in_threadpool(_confirm_and_apply, db, provider, note)
 

@@ -22,13 +22,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core import payment_states as states
-from core.ids import now_iso, today_wib
+from core.ids import iso, now_iso, parse_iso, today_wib, utcnow
 from core.payment_reference import VALIDATORS, PaymentReferenceError
+from core.receipt_codes import ReceiptCheck, verify_receipt
 from hq import reference
 from hq.payments import ledger
 from hq.payments.provider import Notification
 from hq.payments.schema import gateway_notes, payment_docs, payments, refunds
-from hq.schema import inmates
+from hq.projections import mask_nik
+from hq.schema import devices, inmates
 
 DOC_SECTIONS = ("merchant", "deposit_rules", "menu")
 LIVE_SECTIONS = ("payment_updates", "balances", "order_status", "menu")
@@ -178,7 +180,6 @@ def record_payment(conn: Connection, *, kind: str, facility_id: str, device_id: 
                    payload: dict, created_at: str | None = None) -> tuple[dict, bool]:
     """Store a deposit/order from its creating event payload; returns ``(row, created)``. Idempotent by
     reference; raises :class:`PaymentConflict` when the same reference arrives with other facts."""
-    from hq.projections import mask_nik
 
     ref = payload["reference"]
     amount = payload["amount"] if kind == "deposit" else payload["total"]
@@ -209,7 +210,6 @@ def record_payment(conn: Connection, *, kind: str, facility_id: str, device_id: 
 
 
 def _wib_day(iso_text: str) -> str:
-    from core.ids import parse_iso
 
     return today_wib(parse_iso(iso_text)).isoformat()
 
@@ -336,7 +336,6 @@ def process_refund(conn: Connection, reference_: str, operator: str) -> dict:
 
 
 def recent_since(days: int = 3) -> str:
-    from core.ids import iso, utcnow
 
     return iso(utcnow() - timedelta(days=days))
 
@@ -344,8 +343,6 @@ def recent_since(days: int = 3) -> str:
 def check_receipt(conn: Connection, payload: str, facility_id: str) -> tuple:
     """HQ checking a receipt's verification QR with the facility's enrolled, non-revoked device keys;
     returns ``(ReceiptCheck, payment row or None)``; a signed amount that differs from HQ's record is forged."""
-    from core.receipt_codes import ReceiptCheck, verify_receipt
-    from hq.schema import devices
 
     keys = {r.key_id: r.public_key for r in conn.execute(select(devices.c.key_id, devices.c.public_key).where(
         devices.c.facility_id == facility_id, devices.c.revoked_at.is_(None)))}

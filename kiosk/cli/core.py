@@ -11,6 +11,7 @@ from core import identity
 from core.events import DeviceInitialised
 from kiosk import config as config_mod
 from kiosk.cli.common import data_dir_option, echo_json, load_config
+from kiosk.doctor import report
 from kiosk.store import Store, outbox
 from kiosk.store.audit import verify
 
@@ -85,7 +86,6 @@ def init_cmd(data_dir, facility, role, device_id, hq_url, force):
 @click.option("--no-hq", is_flag=True, help="Do not try to reach HQ.")
 def doctor_cmd(data_dir, as_json, no_hq):
     """Report device health; exit code 1 when something needs attention."""
-    from kiosk.doctor import report
 
     cfg = load_config(data_dir)
     rep = report(cfg, check_hq=not no_hq)

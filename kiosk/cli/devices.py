@@ -9,9 +9,16 @@ import threading
 
 import click
 
+from hardware import layouts, samples
+from hardware.escpos_doc import PaperProfile
+from hardware.printer import PrinterError, SerialPrinter, probe, send_job
+from hardware.scanner import ScannerReader
 from hardware.serial_params import BAUD_RATES, TERMINATORS
 from kiosk import config as config_mod
 from kiosk.cli.common import data_dir_option, echo_json, load_config, setup_logging
+from kiosk.printing import PrintService
+from kiosk.store import open_store
+from kiosk.store.printlog import PrintLog
 
 port_option = click.option("--port", default=None, help="Serial device (e.g. /dev/ttyUSB0). Default: from config.")
 
@@ -56,9 +63,6 @@ def printer_group() -> None:
               multiple=True, help="Print only these layouts (repeatable). Default: all of them.")
 def printer_test(data_dir, port, baud, width, only):
     """Print every layout with sample data (not recorded in the print log)."""
-    from hardware import layouts, samples
-    from hardware.escpos_doc import PaperProfile
-    from hardware.printer import PrinterError, SerialPrinter, send_job
 
     setup_logging()
     cfg = _printer_cfg(data_dir, port, baud, width)
@@ -83,7 +87,6 @@ def printer_test(data_dir, port, baud, width, only):
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 def printer_status(data_dir, port, baud, as_json):
     """Ask the printer for its real-time status (exit 1 when it cannot print)."""
-    from hardware.printer import probe
 
     cfg = _printer_cfg(data_dir, port, baud, None)
     st = probe(cfg.printer.port, cfg.printer.baud, cfg.printer.status_timeout_s)
@@ -101,8 +104,6 @@ def printer_status(data_dir, port, baud, as_json):
 
 
 def _service(data_dir, port, baud):
-    from kiosk.printing import PrintService
-    from kiosk.store import open_store
 
     cfg = load_config(data_dir)
     if port:
@@ -120,7 +121,6 @@ def _service(data_dir, port, baud):
 @click.argument("job_id", default="last")
 def printer_reprint(data_dir, port, baud, job_id):
     """Print a logged receipt again, marked SALINAN with its copy number (JOB_ID or 'last')."""
-    from hardware.printer import PrinterError
 
     setup_logging()
     svc, store = _service(data_dir, port, baud)
@@ -142,8 +142,6 @@ def printer_reprint(data_dir, port, baud, job_id):
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def printer_log(data_dir, limit, unprinted, as_json):
     """List print jobs, newest first."""
-    from kiosk.store.printlog import PrintLog
-    from kiosk.store import open_store
 
     cfg = load_config(data_dir)
     store = open_store(cfg)
@@ -181,7 +179,6 @@ def scanner_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print each line as a JSON string.")
 def scanner_listen(data_dir, port, baud, terminator, count, timeout, as_json):
     """Print each scanned line (duplicates collapsed, garbage rejected, reconnects after unplugging)."""
-    from hardware.scanner import ScannerReader
 
     setup_logging()
     cfg = _config(data_dir)

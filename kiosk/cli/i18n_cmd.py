@@ -8,6 +8,13 @@ import io
 from pathlib import Path
 
 import click
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "translate": None}
@@ -16,9 +23,6 @@ HEADER = "Translations of lapas-kiosk: what visitors and guards read on the kios
 
 def extract(root: Path = ROOT):
     """The template catalog (msgids found in the source tree, per babel.cfg)."""
-    from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.frontend import parse_mapping_cfg
 
     with open(root / "babel.cfg", encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)
@@ -34,8 +38,6 @@ def po_path(lang: str, root: Path = ROOT) -> Path:
 
 
 def read_catalog(lang: str, root: Path = ROOT):
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import read_po
 
     path = po_path(lang, root)
     if not path.exists():
@@ -63,7 +65,6 @@ def merge(catalog, template) -> tuple[int, list[str]]:
 
 
 def compile_mo(catalog) -> bytes:
-    from babel.messages.mofile import write_mo
 
     buf = io.BytesIO()
     write_mo(buf, catalog, use_fuzzy=False)
@@ -71,7 +72,6 @@ def compile_mo(catalog) -> bytes:
 
 
 def write(catalog, lang: str, root: Path = ROOT) -> None:
-    from babel.messages.pofile import write_po
 
     path = po_path(lang, root)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +112,6 @@ def update_cmd(root: Path):
                    f"{len(missing)} untranslated -> {po_path(lang, root)}")
         for msgid in missing[:20]:
             click.echo(f"  untranslated: {msgid}")
-    from core import i18n
 
     i18n.reload()
 

@@ -12,6 +12,8 @@ import click
 
 from kiosk import config as config_mod
 from kiosk.cli.common import data_dir_option, load_config, setup_logging
+from kiosk.pin import META_KEY, PinError, hash_pin
+from kiosk.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +22,23 @@ windowed_option = click.option("--windowed", is_flag=True, help="A normal window
 
 def open_window(cfg: config_mod.Config, *, guard: bool, windowed: bool) -> None:
     """Start the Kivy app for ``cfg`` in this process and block until it closes."""
-    from kiosk.ui import kivy_env
+    from kiosk.ui import kivy_env  # Kivy: imported after kivy_env.prepare() has set its environment
 
     kivy_env.prepare(cfg.run_dir / "kivy", windowed=windowed)  # Kivy logs through our logging, once
     if guard:
-        from kiosk.ui.guard.app import GuardApp as AppCls
+        from kiosk.ui.guard.app import (
+            GuardApp as AppCls,  # Kivy: imported after kivy_env.prepare() has set its environment
+        )
     else:
-        from kiosk.ui.app import KioskApp as AppCls
+        from kiosk.ui.app import (
+            KioskApp as AppCls,  # Kivy: imported after kivy_env.prepare() has set its environment
+        )
     app = AppCls(cfg)
 
     def request_stop(_signum, _frame):  # one Ctrl-C (or SIGTERM from systemd) closes the window cleanly
-        from kivy.clock import Clock
+        from kivy.clock import (
+            Clock,
+        )  # Kivy: imported after kivy_env.prepare() has set its environment
 
         Clock.schedule_once(lambda _dt: app.stop(), 0)
 
@@ -71,7 +79,6 @@ def maintenance_group():
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from standard input instead of prompting.")
 def set_pin_cmd(data_dir, pin_stdin):
     """Set the maintenance PIN (4-12 digits); only a salted scrypt hash is stored in lapas.toml."""
-    from kiosk.ui.pin import PinError, hash_pin
 
     cfg = load_config(data_dir)
     if pin_stdin:
@@ -90,8 +97,6 @@ def set_pin_cmd(data_dir, pin_stdin):
 @data_dir_option
 def unlock_cmd(data_dir):
     """Lift a maintenance lock-out caused by wrong PINs (needs shell access to the device)."""
-    from kiosk.store import Store
-    from kiosk.ui.pin import META_KEY
 
     cfg = load_config(data_dir)
     with Store(cfg.db_path, cfg.device.device_id) as store:

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import click
 
+from core import identity
+from core.demo_payments import demo_sections
+from core.ids import today_wib, utcnow
 from kiosk.cli.common import data_dir_option, echo_json, load_config
+from kiosk.domain.demo_data import demo_reference
+from kiosk.domain.gate import check_in, check_out, judge
+from kiosk.domain.nik import validate_nik
+from kiosk.domain.reference import ReferenceDataError, apply_reference, reference
+from kiosk.domain.retention import purge
+from kiosk.domain.rules import Refusal
+from kiosk.domain.visits import VisitRequest, redeem_booking, register_visit
 from kiosk.store import Store
 
 
@@ -27,7 +37,6 @@ def reference_group():
 @data_dir_option
 def reference_load_cmd(file, data_dir):
     """Apply a reference snapshot (full or delta) atomically; a bad file changes nothing."""
-    from kiosk.domain.reference import ReferenceDataError, apply_reference
 
     cfg = load_config(data_dir)
     try:
@@ -47,9 +56,6 @@ def reference_load_cmd(file, data_dir):
 @data_dir_option
 def reference_show_cmd(data_dir):
     """Print the loaded reference version, age and counts as JSON."""
-    from core.ids import utcnow
-    from kiosk.domain.reference import reference
-    from kiosk.domain.rules import Refusal
 
     cfg = load_config(data_dir)
     with _store(cfg) as store:
@@ -70,15 +76,9 @@ def reference_show_cmd(data_dir):
 @click.option("--open-now", is_flag=True, help="Move the afternoon session so that it is running now (demos).")
 def reference_demo_cmd(out, facility, version, open_now):
     """Write a fresh demo snapshot (fictional people; bookings for today and tomorrow)."""
-    from kiosk.domain.demo_data import demo_reference
 
     doc = demo_reference(facility, version=version, open_now=open_now)
-    try:
-        from core.demo_payments import demo_sections
-    except ImportError:  # payments not in this build
-        pass
-    else:
-        doc.update(demo_sections())
+    doc.update(demo_sections())
     Path(out).write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     click.echo(f"wrote {out}: {len(doc['inmates'])} inmates, bookings "
                + ", ".join(b["booking_code"] for b in doc["pre_registrations"]))
@@ -88,8 +88,6 @@ def reference_demo_cmd(out, facility, version, open_now):
 @click.argument("nik")
 def nik_cmd(nik):
     """Check a NIK's structure; prints province, birth date and sex, or which part is wrong."""
-    from kiosk.domain.nik import validate_nik
-    from kiosk.domain.rules import Refusal
 
     try:
         info = validate_nik(nik)
@@ -120,10 +118,6 @@ def visit_group():
 @click.option("--booking", default=None, help="Redeem this booking code instead (other options ignored).")
 def visit_register_cmd(data_dir, nik, name, phone, relationship, inmate, day, session, followers, booking):
     """Register one visit under every rule; prints the visit (or the refusal) as JSON."""
-    from core import identity
-    from core.ids import today_wib
-    from kiosk.domain.rules import Refusal
-    from kiosk.domain.visits import VisitRequest, redeem_booking, register_visit
 
     if not booking:
         missing = [opt for opt, value in (("--nik", nik), ("--name", name), ("--inmate", inmate),
@@ -163,7 +157,6 @@ def visit_register_cmd(data_dir, nik, name, phone, relationship, inmate, day, se
 @data_dir_option
 def visit_purge_cmd(data_dir):
     """Remove personal data older than limits.retention_days once HQ has it (the audit chain stays verifiable)."""
-    from kiosk.domain.retention import purge
 
     cfg = load_config(data_dir)
     with _store(cfg) as store:
@@ -181,7 +174,6 @@ def ticket_group():
 @data_dir_option
 def ticket_verify_cmd(payload, data_dir):
     """Judge a ticket offline; prints one JSON object, exit 0 only for VALID."""
-    from kiosk.domain.gate import judge
 
     cfg = load_config(data_dir)
     with _store(cfg) as store:
@@ -200,7 +192,6 @@ def gate_group():
 @data_dir_option
 def gate_check_in_cmd(payload, data_dir):
     """Check a ticket's visitors in (only when the verdict is VALID)."""
-    from kiosk.domain.gate import check_in
 
     cfg = load_config(data_dir)
     with _store(cfg) as store:
@@ -214,8 +205,6 @@ def gate_check_in_cmd(payload, data_dir):
 @data_dir_option
 def gate_check_out_cmd(visit_id, data_dir):
     """Check a visit's people out."""
-    from kiosk.domain.gate import check_out
-    from kiosk.domain.rules import Refusal
 
     cfg = load_config(data_dir)
     with _store(cfg) as store:

@@ -15,6 +15,7 @@ from core.events import VisitRegistered
 from core.i18n import N_
 from core.identity import DeviceKey
 from core.ids import WIB, iso, today_wib, utcnow, uuid7, week_start
+from core.receipts import TicketData
 from kiosk.domain import nik as nikmod
 from kiosk.domain import phone as phonemod
 from kiosk.domain.reference import Inmate, Reference, inmate_by_id, lookup_inmate, read_reference
@@ -82,7 +83,6 @@ class Visit:
 
     def ticket_data(self):
         """The printer's ticket layout data (core.receipts.TicketData)."""
-        from core.receipts import TicketData
 
         return TicketData(
             facility_name=self.facility_name, queue_no=self.queue_no, visit_date=self.visit_date,

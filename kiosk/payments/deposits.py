@@ -25,6 +25,7 @@ from core import payment_states as states
 from core.events import DepositCreated
 from core.ids import iso, parse_iso, today_wib, utcnow, uuid7
 from core.receipt_codes import new_reference, sign_receipt
+from core.receipts import DepositReceiptData
 from kiosk.payments import records, reference
 from kiosk.payments.refusals import PaymentRefusal
 
@@ -218,7 +219,6 @@ def get_deposit(store, deposit_id_or_reference: str) -> Deposit:
 
 def receipt_data(store, cfg, deposit_id_or_reference: str, facility_name: str = ""):
     """The data the receipt layout needs (``core.receipts.DepositReceiptData``); LUNAS only after settlement."""
-    from core.receipts import DepositReceiptData
 
     d = get_deposit(store, deposit_id_or_reference)
     return DepositReceiptData(

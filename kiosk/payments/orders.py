@@ -17,6 +17,8 @@ from core import payment_states as states
 from core.events import OrderCreated
 from core.ids import iso, parse_iso, today_wib, utcnow, uuid7
 from core.receipt_codes import new_reference, sign_receipt
+from core.receipts import OrderLine as PrintLine
+from core.receipts import OrderReceiptData
 from kiosk.payments import records, reference
 from kiosk.payments.refusals import PaymentRefusal
 
@@ -240,8 +242,6 @@ def get_order(store, order_id_or_reference: str) -> Order:
 
 def receipt_data(store, cfg, order_id_or_reference: str, facility_name: str = ""):
     """The data the order receipt layout needs (``core.receipts.OrderReceiptData``)."""
-    from core.receipts import OrderLine as PrintLine
-    from core.receipts import OrderReceiptData
 
     o = get_order(store, order_id_or_reference)
     return OrderReceiptData(

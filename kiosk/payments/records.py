@@ -16,6 +16,7 @@ from core import qris
 from core.events import DepositStatusObserved, OrderStatusObserved, PaymentQrIssued
 from core.ids import iso, parse_iso, utcnow
 from core.money import MoneyError, rupiah
+from core.reference import norm_reg_no
 from kiosk.payments import reference
 from kiosk.payments.refusals import PaymentRefusal
 
@@ -37,7 +38,6 @@ def find_inmate(conn: sqlite3.Connection, reg_no: str) -> Inmate:
     ``BI.1234/2025``); never a name, a list or a partial match. Refuses unknown and released/transferred
     inmates.
     """
-    from core.reference import norm_reg_no
 
     wanted = norm_reg_no(reg_no or "")
     if not wanted:

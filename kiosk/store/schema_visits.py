@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
+from core.reference import norm_reg_no
+
 migrations = Migrations("domain")
 
 
@@ -105,7 +107,6 @@ def m003_gate(db):
 @migrations()
 def m004_reg_key_ignores_punctuation(db):
     """Registration numbers are looked up without dots and spaces (``BI0001/2025`` finds ``BI.0001/2025``)."""
-    from core.reference import norm_reg_no
 
     rows = list(db.execute("SELECT id, reg_no FROM ref_inmates").fetchall())
     for inmate_id, reg_no in rows:  # a clash keeps the old key; the next reference load reports it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from hardware.scanner import ScannerReader
 from kiosk.ui import payments as payments_ui
 from kiosk.ui import tiles, visit_api
 from kiosk.ui.base_app import BaseApp
@@ -81,9 +82,8 @@ class KioskApp(BaseApp):
         sc = self.cfg.scanner
         self.scanner = None
         if sc.port and self.has_screen("booking"):
-            from kivy.clock import Clock
+            from kivy.clock import Clock  # Kivy: imported after kivy_env.prepare() has set its environment
 
-            from hardware.scanner import ScannerReader
 
             def line(text: str) -> None:  # scanner thread -> UI thread
                 Clock.schedule_once(lambda _dt: self.scanned(text), 0)

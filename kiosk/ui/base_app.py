@@ -4,6 +4,8 @@ top bar with the hidden maintenance gesture, status strip, messages, idle reset 
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from core.i18n import _
 from kiosk.config import Config
 from kiosk.ui import maintenance, widgets
 from kiosk.ui.idle import IdleWatcher
+from kiosk.ui.rootwidget import Root
 from kiosk.ui.services import Services
 from kiosk.ui.theme import register_fonts, theme
 from kiosk.ui.voice import Voice
@@ -35,8 +38,6 @@ def release_memory() -> None:
     """Collect garbage and return the C heap's free pages to the system (glibc ``malloc_trim``): a visitor's
     screens free their textures and buffers, but glibc keeps the pages, so a kiosk running all day would sit on
     its high-water mark (measured: 320 -> 284 MB after 10 registrations). A no-op without glibc."""
-    import ctypes
-    import gc
 
     gc.collect()
     try:
@@ -91,7 +92,6 @@ class BaseApp(App):
         self.worker = Worker()
         self.voice = Voice(self.cfg.ui.voice, self.voice_dir)
         self.facility_name = self.cfg.device.facility_id
-        from kiosk.ui.rootwidget import Root
 
         root = Root()
         self.sm = root.ids.sm

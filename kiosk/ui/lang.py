@@ -49,7 +49,7 @@ class Tr(Observable):
         for func, largs, _kwargs in list(self._observers):
             if func is not None:
                 func(*largs, None, None)
-        from kivy.app import App
+        from kivy.app import App  # Kivy: imported after kivy_env.prepare() has set its environment
 
         app = App.get_running_app()
         if app is not None and hasattr(app, "language_changed"):

@@ -13,7 +13,8 @@ from kivy.uix.boxlayout import BoxLayout
 
 from core.i18n import N_, _
 from core.ids import fmt_wib, parse_iso, utcnow
-from kiosk.ui.pin import PinGate
+from kiosk.pin import PinGate
+from kiosk.ui.messages import printer_error_text
 from kiosk.ui.screens.base import KioskScreen
 
 _loaded = False
@@ -150,7 +151,6 @@ class MaintenanceScreen(KioskScreen):
         self.app.run_job(fn, lambda msg: setattr(self, "note", msg), self._failed, lane="printer")
 
     def _failed(self, exc: BaseException) -> None:
-        from kiosk.ui.messages import printer_error_text
 
         self.note = printer_error_text(exc)
 

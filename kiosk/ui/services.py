@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from core.ids import fmt_wib, parse_iso, utcnow
+from core.i18n import _
+from core.ids import fmt_wib, parse_iso, today_wib, utcnow
+from core.receipts import ZReportData
+from hardware.escpos_doc import PaperProfile, ReceiptBuilder
+from hardware.printer import PrinterError, SerialPrinter, send_job
+from kiosk import doctor
 from kiosk.config import Config
+from kiosk.domain import reports
+from kiosk.printing import PrintService
+from kiosk.store import Store, outbox
+from kiosk.store.printlog import PrintLog
 
 if TYPE_CHECKING:
     from kiosk.store import Store
@@ -69,7 +78,6 @@ class Services:
         if self._store is None:
             with self._store_lock:
                 if self._store is None:
-                    from kiosk.store import Store
 
                     self._store = Store(self.cfg.db_path, self.cfg.device.device_id)
         return self._store
@@ -91,7 +99,6 @@ class Services:
                 stale = (utcnow() - dt).total_seconds() > self.cfg.limits.reference_max_age_h * 3600
             except ValueError:
                 text = ""
-        from kiosk.store import outbox
 
         st = outbox.stats(self.store.conn)
         return StatusSnapshot(connection_state(sync, self.cfg.sync.interval_s), text, stale,
@@ -99,7 +106,6 @@ class Services:
 
     def health(self) -> dict[str, Any]:
         """Everything maintenance mode shows: doctor's report plus the printer's own status."""
-        from kiosk import doctor
 
         report = doctor.report(self.cfg, check_hq=True)
         report["printer_status"] = self.printer_status()
@@ -111,7 +117,6 @@ class Services:
     def printer(self):
         """The hardware print service (``hardware.printer.PrintService``)."""
         if self._printer is None:
-            from kiosk.printing import PrintService
 
             self._printer = PrintService(self.cfg, self.store)
         return self._printer
@@ -123,14 +128,12 @@ class Services:
 
     def print_receipt(self, kind: str, data: object, ref: str):
         """Print after the business write committed; raises ``PrinterError`` (the job stays in the log)."""
-        from hardware.printer import PrinterError
 
         if not self.cfg.printer.port:
             raise PrinterError("not_configured")
         return self.printer.print(kind, data, ref)
 
     def reprint_last(self):
-        from hardware.printer import PrinterError
 
         if not self.cfg.printer.port:
             raise PrinterError("not_configured")
@@ -138,9 +141,6 @@ class Services:
 
     def printer_test(self):
         """A short test page straight through the printer seam (not a receipt, not logged)."""
-        from core.i18n import _
-        from hardware.escpos_doc import PaperProfile, ReceiptBuilder
-        from hardware.printer import PrinterError, SerialPrinter, send_job
 
         pc = self.cfg.printer
         if not pc.port:
@@ -162,9 +162,6 @@ class Services:
 
     def z_report_data(self, day=None):
         """Today's totals of this device (WIB business date) for the Z report."""
-        from core.ids import today_wib
-        from core.receipts import ZReportData
-        from kiosk.store.printlog import PrintLog
 
         day = day or today_wib()
         data = ZReportData(facility_name=self.facility_name(), device_id=self.cfg.device.device_id,
@@ -173,20 +170,14 @@ class Services:
         counts = PrintLog(self.store).counts()
         data.prints_count = counts["prints"]
         data.reprints_count = counts["reprints"]
-        from kiosk.store import outbox
 
         data.outbox_pending = outbox.stats(self.store.conn)["pending"]
         return data
 
     def _visit_counts(self, day) -> tuple[dict[str, int], int]:
-        try:
-            from kiosk.domain import reports
-        except ImportError:
-            return {}, 0
         return reports.visit_counts(self.store, day)
 
     def print_z_report(self):
-        from hardware.printer import PrinterError
 
         if not self.cfg.printer.port:
             raise PrinterError("not_configured")

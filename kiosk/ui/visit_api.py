@@ -7,7 +7,7 @@ domain's answers (visits, sessions, refusals) into what the screens show. Blocki
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core import identity
@@ -104,7 +104,6 @@ def ticket_data(visit: Any):
 
 def week_schedule(store, start: date, days: int = 7) -> list[tuple[date, list[SessionChoice]]]:
     """Sessions (with remaining walk-in places) of the coming days, for the info screen."""
-    from datetime import timedelta
 
     return [(start + timedelta(days=i), sessions(store, start + timedelta(days=i))) for i in range(days)]
 

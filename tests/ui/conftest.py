@@ -79,7 +79,8 @@ def shots_dir(tmp_path, request):
 @pytest.fixture
 def start_app(kivy_window, shots_dir, tmp_path):
     """``start_app(data_dir, cls=KioskApp)`` -> a started Harness; stopped after the test."""
-    from kiosk import config, i18n
+    from core import i18n
+    from kiosk import config
     from tests.support.harness import Harness
 
     harnesses = []

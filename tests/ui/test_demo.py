@@ -64,7 +64,7 @@ def test_demo_starts_everything_and_one_ctrl_c_stops_it(tmp_path, role):
         hq = info["HQ"].split()[0]
         tree = _tree(proc)
         names = " ".join(" ".join(p.cmdline()) for p in tree)
-        for part in ("hq serve", "sim gateway", "sim printer", "sim scanner", "kiosk sync"):
+        for part in ("hq serve", "sim gateway", "sim printer", "sim scanner", "lapas sync"):
             assert part in names, names
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the daemon reaches HQ: the device is seen there

@@ -7,9 +7,13 @@ import logging
 from kivy.clock import Clock
 
 from core.i18n import _
+from hardware.scanner import ScannerReader
 from kiosk.ui.base_app import BaseApp
 from kiosk.ui.guard import gate_api
+from kiosk.ui.guard.screens import GateScreen, ManualEntryScreen, VerdictScreen
 from kiosk.ui.messages import refusal_texts
+from kiosk.ui.payments.guard import check_receipt_scan
+from kiosk.ui.voice import Voice
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +29,6 @@ class GuardApp(BaseApp):
         self.current_payload = ""
 
     def add_screens(self, sm) -> None:
-        from kiosk.ui.guard.screens import GateScreen, ManualEntryScreen, VerdictScreen
 
         sm.add_widget(GateScreen(name="gate"))
         sm.add_widget(VerdictScreen(name="verdict"))
@@ -35,7 +38,6 @@ class GuardApp(BaseApp):
         super().on_start()
         sc = self.cfg.scanner
         if sc.port:
-            from hardware.scanner import ScannerReader
 
             self.scanner = ScannerReader(sc.port, sc.baud, sc.terminator, on_line=self._line_from_scanner,
                                          dedupe_window_s=sc.dedupe_window_s, max_line=sc.max_line).start()
@@ -54,7 +56,6 @@ class GuardApp(BaseApp):
         self.scanned_lines.append(payload)
         self.idle.poke() if self.idle else None
         if payload.startswith("LPV1|"):  # a deposit / canteen order receipt (kiosk.ui.payments.guard)
-            from kiosk.ui.payments.guard import check_receipt_scan
 
             check_receipt_scan(self, payload)
             return
@@ -129,7 +130,6 @@ class GuardApp(BaseApp):
             gate.called = str(queue_no)
             gate.note = ""
             if self.caller_voice is None:
-                from kiosk.ui.voice import Voice
 
                 self.caller_voice = Voice(True, self.voice_dir)  # the caller always speaks where espeak-ng exists
             self.caller_voice.say(_("Queue number {n}, please come to the gate.").format(

@@ -6,6 +6,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 
 from core.i18n import N_, _, translate
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets.base import add_detail_row
 
 # verdict -> English msgid of the headline a guard reads (the domain's message explains the detail)
 HEADLINES = {
@@ -69,7 +70,6 @@ class VerdictScreen(KioskScreen):
         self.instruction = HEADLINES.get(self.verdict, "")
 
     def on_details(self, *_a) -> None:
-        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("details_box")
         if box is None:

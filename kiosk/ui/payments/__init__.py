@@ -9,6 +9,8 @@ start does not pay for them. The guard station's receipt check is :mod:`kiosk.ui
 from __future__ import annotations
 
 from core.i18n import N_
+from kiosk.ui.payments.form import PaymentForm
+from kiosk.ui.payments.service import PaymentService
 from kiosk.ui.tiles import Tile, register_tile
 
 
@@ -73,8 +75,6 @@ def _factory(screen_class, name: str, kw: dict):
 def install(app) -> list:
     """Give ``app`` its payment service and form, and register the payment screens lazily (once)."""
     if getattr(app, "payments", None) is None:
-        from kiosk.ui.payments.form import PaymentForm
-        from kiosk.ui.payments.service import PaymentService
 
         app.payments = PaymentService(app.services)
         app.payment_form = PaymentForm()

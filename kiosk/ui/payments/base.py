@@ -10,7 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from core.i18n import N_, _
-from kiosk.ui.messages import refusal_texts
+from kiosk.ui.messages import printer_error_text, refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets.header import HeaderBar
 from kiosk.ui.widgets.shared import SharedSlot
@@ -57,7 +57,6 @@ def explain(exc: BaseException) -> tuple[str, str]:
 def print_receipt(screen, kind: str, ref: str) -> None:
     """Print the receipt of ``ref`` as it stands now on the printer lane; ``screen.print_state`` follows
     (printing, printed, failed). A failure is explained with "Try again"; the payment is already saved."""
-    from kiosk.ui.messages import printer_error_text
 
     app = screen.app
     screen.print_state = "printing"

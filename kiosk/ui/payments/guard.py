@@ -19,6 +19,7 @@ from core.payment_states import PAID
 from kiosk.payments import verify
 from kiosk.ui.payments.base import KIND_TEXT, status_text
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets.base import add_detail_row
 
 log = logging.getLogger("lapas.payments.ui")
 SCREEN = "receipt_check"
@@ -90,7 +91,6 @@ class ReceiptCheckScreen(KioskScreen):
         self.details = rows
 
     def on_details(self, *_a) -> None:
-        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("details_box")
         if box is None:

@@ -18,6 +18,8 @@ from core.money import format_rupiah
 from kiosk.ui.payments.base import PayStep, print_receipt, status_text
 from kiosk.ui.payments.service import paid
 from kiosk.ui.screens.base import load_kv
+from kiosk.ui.theme import theme
+from kiosk.ui.widgets.base import add_detail_row
 
 log = logging.getLogger("lapas.payments.ui")
 POLL_S = 3.0  # HQ is asked for the status this often while the QR is shown
@@ -61,8 +63,6 @@ class PayConfirmScreen(PayStep):
         self.summary = rows
 
     def on_summary(self, *_a) -> None:
-        from kiosk.ui.theme import theme
-        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("summary_box")
         if box is None:

@@ -12,9 +12,10 @@ import threading
 from dataclasses import dataclass
 
 from core import identity
-from kiosk.payments import deposits, online, orders, records, reference
+from kiosk.payments import deposits, online, orders, records, reference, verify
 from kiosk.payments.refusals import PaymentRefusal
 from kiosk.store import connect
+from sync.client import HQClient
 
 log = logging.getLogger("lapas.payments.ui")
 HQ_TIMEOUT_S = 8.0  # a visitor waits for the charge: an unreachable HQ falls back to the offline QRIS quickly
@@ -139,7 +140,6 @@ class PaymentService:
 
     def lookup_scanned(self, payload: str) -> Lookup:
         """A scanned receipt QR: only a genuine one (signed by a trusted key, this facility) is looked up."""
-        from kiosk.payments import verify
 
         with self.store.lock:
             check, _status = verify.check_receipt(self.store.conn, payload, self.cfg.device.facility_id,
@@ -180,7 +180,6 @@ class PaymentService:
         if not self.cfg.hq.url:
             return None
         if self._client is None:
-            from sync.client import HQClient
 
             timeout = min(self.cfg.hq.timeout_s or HQ_TIMEOUT_S, HQ_TIMEOUT_S)
             hq = HQClient(self.cfg.hq.url, self.cfg.device.device_id, self.key(), timeout=timeout)

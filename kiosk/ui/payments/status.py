@@ -11,6 +11,8 @@ from core.money import format_rupiah
 from kiosk.ui.payments.base import KIND_TEXT, PayStep, explain, print_receipt, status_text
 from kiosk.ui.payments.service import paid
 from kiosk.ui.screens.base import load_kv
+from kiosk.ui.theme import theme
+from kiosk.ui.widgets.base import add_detail_row
 
 
 class PayStatusScreen(PayStep):
@@ -93,8 +95,6 @@ class PayStatusScreen(PayStep):
         self.rows = rows
 
     def on_rows(self, *_a) -> None:
-        from kiosk.ui.theme import theme
-        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("rows_box")
         if box is None:

@@ -8,6 +8,8 @@ from kivy.app import App
 from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen
 
+from kiosk.ui.widgets.shared import dock_shared
+
 _loaded: set[str] = set()
 
 
@@ -29,7 +31,6 @@ class KioskScreen(Screen):
 
     def _dock_shared(self, *_a) -> None:
         """The app's one keyboard, keypad and step header move into this screen's slots before it shows."""
-        from kiosk.ui.widgets.shared import dock_shared
 
         dock_shared(self)
 

@@ -15,11 +15,12 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Obje
 from core.i18n import N_, _, translate
 from core.ids import today_wib
 from kiosk.ui import visit_api
+from kiosk.ui.dates import day_label
 from kiosk.ui.messages import printer_error_text, refusal_texts
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.theme import theme
 from kiosk.ui.visit_form import RELATIONSHIP_LABELS, RELATIONSHIPS, Follower
-from kiosk.ui.widgets.base import BigButton, DataButton, reuse_buttons
+from kiosk.ui.widgets.base import BigButton, DataButton, add_detail_row, reuse_buttons
 
 log = logging.getLogger(__name__)
 STEPS = 6
@@ -298,7 +299,6 @@ class VisitSessionScreen(VisitStep):
 
     def refresh(self) -> None:
         super().refresh()
-        from kiosk.ui.dates import day_label
 
         days = self.days()[:4]
         buttons = reuse_buttons(self.ids.days, len(days), DataButton, lambda b: self.pick_day(b.value))
@@ -363,7 +363,6 @@ class VisitConfirmScreen(VisitStep):
 
     def refresh(self) -> None:
         super().refresh()
-        from kiosk.ui.dates import day_label
 
         f = self.form
         if not f.nik:
@@ -381,7 +380,6 @@ class VisitConfirmScreen(VisitStep):
         ]
 
     def on_summary(self, *_a) -> None:
-        from kiosk.ui.widgets.base import add_detail_row
 
         box = self.ids.get("summary_box")
         if box is None:

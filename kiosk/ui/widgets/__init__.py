@@ -25,7 +25,9 @@ def free_text_surfaces() -> None:
     """Kivy's SDL2 text provider keeps each label's last rendered bitmap (an SDL surface) after copying it into
     the label's texture: ~25 KB per label, ~12 MB over the kiosk's screens. Drop it once copied, as Kivy's pygame
     provider does (``del self._pygame_surface``); the next render makes a new one anyway."""
-    from kivy.core.text import Label as CoreLabel
+    from kivy.core.text import (
+        Label as CoreLabel,  # Kivy: imported after kivy_env.prepare() has set its environment
+    )  # Kivy: imported after kivy_env.prepare() has set its environment
 
     render_end = CoreLabel.__dict__.get("_render_end")
     if CoreLabel.__name__ != "LabelSDL2" or render_end is None or getattr(render_end, "frees_surface", False):

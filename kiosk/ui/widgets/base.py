@@ -172,7 +172,9 @@ def add_detail_row(box, label: str, value: str, *, color=None, label_kw: dict | 
                    value_kw: dict | None = None) -> None:
     """A label/value row in a two-column grid, the label at the top of its row when the value wraps
     (a grid cell otherwise sits at the bottom of a taller row)."""
-    from kivy.uix.anchorlayout import AnchorLayout
+    from kivy.uix.anchorlayout import (
+        AnchorLayout,  # Kivy: imported after kivy_env.prepare() has set its environment
+    )  # Kivy: imported after kivy_env.prepare() has set its environment
 
     label_kw = dict(label_kw or {})
     cell = AnchorLayout(anchor_y="top", size_hint_y=None)

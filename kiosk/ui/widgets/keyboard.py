@@ -12,6 +12,8 @@ from __future__ import annotations
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.ui.theme import theme
+from kiosk.ui.widgets.base import DataButton
 from kiosk.ui.widgets.shared import SharedSlot, SharedWidget
 
 ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM.-/")
@@ -66,10 +68,10 @@ class KeyboardKeys(SharedKeys, BoxLayout):
     """The letter, digit and punctuation rows (built here) above the erase / space / next row (``widgets.kv``)."""
 
     def on_kv_post(self, _base) -> None:
-        from kivy.uix.boxlayout import BoxLayout as Row
+        from kivy.uix.boxlayout import (
+            BoxLayout as Row,  # Kivy: imported after kivy_env.prepare() has set its environment
+        )  # Kivy: imported after kivy_env.prepare() has set its environment
 
-        from kiosk.ui.theme import theme
-        from kiosk.ui.widgets.base import DataButton
 
         for i, chars in enumerate(ROWS):
             row = Row(spacing=theme.gap * 0.6, size_hint_y=None, height=theme.target)
