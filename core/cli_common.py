@@ -16,7 +16,10 @@ def echo_json(obj: Any) -> None:
 
 
 def setup_logging(verbose: bool = False) -> None:
+    """Our format on stderr. ``force``: some libraries (python-escpos) log while they are imported, which makes
+    logging set itself up first with the default format and level; this replaces that."""
     logging.basicConfig(
+        force=True,
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,

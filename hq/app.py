@@ -275,8 +275,9 @@ def create_app(db: Database) -> FastAPI:
             device = auth.authenticate(conn, raw)
             reference.roll_day(conn, device.facility_id, _today())
             version = reference.current_version(conn, device.facility_id)
+            # the version served (a 304 or a delta both leave the device at ``version``), not the ``since`` asked
             conn.execute(update(devices).where(devices.c.device_id == device.device_id)
-                         .values(last_seen_at=now_iso(), reference_version=since))
+                         .values(last_seen_at=now_iso(), reference_version=version))
             etag = f'"{device.facility_id}:{version}"'
             if request.headers.get("if-none-match") == etag and since == version:
                 return Response(status_code=304, headers={"ETag": etag})

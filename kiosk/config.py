@@ -101,6 +101,7 @@ class SyncSection:
     in_flight: int = 2
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 900.0
+    probe_s: float = 15.0  # while backing off after a network failure, ask HQ's /v1/health this often
 
 
 @dataclass
@@ -212,6 +213,8 @@ def _validate(cfg: Config, path: Path | None) -> None:
         raise ConfigError("sync.backoff_base_s", cfg.sync.backoff_base_s, "a number in (0, backoff_cap_s]", path)
     if cfg.sync.interval_s <= 0:
         raise ConfigError("sync.interval_s", cfg.sync.interval_s, "a number > 0", path)
+    if not 0.5 <= cfg.sync.probe_s <= 30:
+        raise ConfigError("sync.probe_s", cfg.sync.probe_s, "a number from 0.5 to 30 (seconds)", path)
 
 
 def from_dict(data: dict, data_dir: Path, path: Path | None = None) -> Config:

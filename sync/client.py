@@ -14,6 +14,7 @@ retries once. Event times are never rewritten.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +24,9 @@ import requests
 
 from core import protocol
 from core.ids import iso, parse_iso
+
+# urllib3 logs a full traceback for every malformed header a broken link delivers; our own line says it once
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 STATUSES = ("accepted", "duplicate", "rejected")
 
@@ -119,7 +123,11 @@ class HQClient:
         try:
             data = resp.json()
         except ValueError as exc:
-            raise Unreachable(f"malformed answer from HQ ({len(resp.content)} bytes)", "bad_answer") from exc
+            declared = resp.headers.get("Content-Length")
+            cut = declared is not None and declared.isdigit() and int(declared) != len(resp.content)
+            why = "cut off on the way (network)" if cut or not resp.content else "not JSON"
+            raise Unreachable(f"HQ's answer could not be read: {len(resp.content)} bytes, {why}",
+                              "bad_answer") from exc
         if not isinstance(data, dict):
             raise Unreachable("malformed answer from HQ (not an object)", "bad_answer")
         if isinstance(data.get("server_time"), str):
@@ -214,4 +222,5 @@ def _reason(exc: requests.RequestException) -> str:
                    "Remote end closed", "IncompleteRead", "Name or service not known"):
         if marker in text:
             return f"{type(exc).__name__} ({marker})"
-    return type(exc).__name__
+    detail = text.rsplit(":", 1)[-1].strip(" )'\"") if text else ""
+    return f"{type(exc).__name__} ({detail[:120]})" if detail else type(exc).__name__

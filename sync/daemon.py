@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -127,9 +128,12 @@ class Daemon:
         self.faults = faults or Faults(cfg.run_dir)
         self.stop = threading.Event()
         self.apply_reference = apply_reference
+        self.last_failure = ""  # "network", "refused" or "local": what the last failed cycle ran into
+        self._last_said: dict[str, str] = {}
         self.status: dict[str, Any] = self._load_status()
         self.sent_total = 0
         self._pending = 0
+        self._unposted = 0
         self._last_status = 0.0
         self.in_flight = max(1, cfg.sync.in_flight)
         self._executor: ThreadPoolExecutor | None = None
@@ -146,7 +150,11 @@ class Daemon:
     # -- status ----------------------------------------------------------------------------------
 
     def _load_status(self) -> dict[str, Any]:
-        raw = self.store.get_meta(STATUS_KEY)
+        try:
+            raw = self.store.get_meta(STATUS_KEY)
+        except sqlite3.Error as exc:  # busy at start: begin with an empty status rather than not at all
+            log.warning("%s", local_trouble(exc))
+            raw = None
         base = {"pending": 0, "oldest_pending_at": None, "last_attempt": None, "last_success": None,
                 "last_error": None, "next_attempt_at": None, "dead_letters": 0, "reference_version": None,
                 "reference_error": None}
@@ -160,12 +168,24 @@ class Daemon:
         return iso(datetime.fromtimestamp(self.clock.now() if t is None else t, UTC))
 
     def write_status(self, **changes: Any) -> dict[str, Any]:
-        st = outbox.stats(self.conn)
-        self.status.update(pending=st["pending"], oldest_pending_at=st["oldest_pending_at"],
-                           dead_letters=st["rejected"], reference_version=_int(self.store.get_meta("reference_version")),
-                           failures=self.backoff.failures, **changes)
-        self.store.set_meta(STATUS_KEY, json.dumps(self.status, sort_keys=True))
+        """Refresh the status from the outbox and save it in ``meta``. A busy database keeps the status in memory
+        for this cycle (logged) instead of failing the daemon: the next cycle saves it."""
+        self.status.update(failures=self.backoff.failures, **changes)
+        try:
+            st = outbox.stats(self.conn)
+            self.status.update(pending=st["pending"], oldest_pending_at=st["oldest_pending_at"],
+                               dead_letters=st["rejected"],
+                               reference_version=_int(self.store.get_meta("reference_version")))
+            self.store.set_meta(STATUS_KEY, json.dumps(self.status, sort_keys=True))
+        except sqlite3.Error as exc:
+            self._say("status", local_trouble(exc) + "; the sync status is saved next cycle")
         return self.status
+
+    def _say(self, kind: str, message: str) -> None:
+        """Log ``message`` once while the same trouble lasts (a week of outage is not a week of identical lines)."""
+        if self._last_said.get(kind) != message:
+            log.warning("%s", message)
+            self._last_said[kind] = message
 
     # -- push ------------------------------------------------------------------------------------
 
@@ -182,6 +202,7 @@ class Daemon:
         """
         sent = 0
         self._pending = outbox.stats(self.conn)["pending"]
+        self._unposted = self._pending
         self._last_status = time.monotonic()
         window = self.in_flight
         inflight: deque[tuple[list, Future]] = deque()
@@ -230,7 +251,9 @@ class Daemon:
             fut.exception()
 
     def _post_async(self, batch: list[tuple[int, str, str]], after_seq: int | None, slot: int) -> Future:
-        body = self.client.encode_json_events([b[2] for b in batch], self._pending, after_seq=after_seq)
+        # ``pending`` is what will still wait once this batch is stored, so HQ sees 0 after the last one
+        self._unposted = max(0, self._unposted - len(batch))
+        body = self.client.encode_json_events([b[2] for b in batch], self._unposted, after_seq=after_seq)
         if len(body) > protocol.MAX_BODY_BYTES:  # one event alone is too large: it can never be sent
             fut: Future = Future()
             fut.set_result({"results": [{"event_id": batch[0][1], "seq": batch[0][0], "status": "rejected",
@@ -329,15 +352,32 @@ class Daemon:
                     log.error("%s", str(exc))
                     self.status["reference_error"] = {"at": self._iso(), "code": exc.code,
                                                       "message": str(exc)[:300]}
-        except SyncError as exc:
-            log.warning("sync failed: %s", str(exc))  # a string: a kept log record must not pin the traceback
+        except Unreachable as exc:
+            self.last_failure = "network"
+            self._say("cycle", f"HQ not reachable (network): {exc}; retrying")  # a string: no pinned traceback
             self.status["last_error"] = {"at": self._iso(), "code": exc.code, "message": str(exc)[:300]}
             return False
-        except Exception as exc:  # a local fault (disk full, database locked...): report it, retry later
-            log.exception("sync cycle failed locally")
+        except SyncError as exc:
+            self.last_failure = "refused"
+            self._say("cycle", f"HQ refused the sync ({exc.code}): {exc}; retrying")
+            self.status["last_error"] = {"at": self._iso(), "code": exc.code, "message": str(exc)[:300]}
+            return False
+        except sqlite3.Error as exc:  # the device's own database: locked by a writer, disk full, ...
+            self.last_failure = "local"
+            self._say("cycle", local_trouble(exc) + "; retrying")
+            self.status["last_error"] = {"at": self._iso(), "code": "local_database",
+                                         "message": f"{type(exc).__name__}: {exc}"[:300]}
+            return False
+        except Exception as exc:  # anything else local: report it with its traceback once, retry later
+            self.last_failure = "local"
+            if self._last_said.get("cycle") != repr(exc):
+                log.exception("sync cycle failed on this device")
+                self._last_said["cycle"] = repr(exc)
             self.status["last_error"] = {"at": self._iso(), "code": "local_error",
                                          "message": f"{type(exc).__name__}: {exc}"[:300]}
             return False
+        if self._last_said.pop("cycle", None):
+            log.info("sync works again")
         self.status["last_success"] = self._iso()
         self.status["last_error"] = None
         return True
@@ -350,21 +390,63 @@ class Daemon:
         return ok
 
     def run(self, max_cycles: int | None = None) -> None:
-        """Cycle (each followed by its wait) until :attr:`stop` is set, or ``max_cycles`` for tests."""
+        """Cycle (each followed by its wait) until :attr:`stop` is set, or ``max_cycles`` for tests.
+
+        Nothing raised inside the loop ends it: every failure is logged once and retried after the backoff.
+        While waiting after a network failure the daemon asks HQ's health every ``sync.probe_s`` seconds and
+        tries again as soon as HQ answers."""
         n = 0
         while not self.stop.is_set():
-            ok = self.cycle()
-            if ok:
-                self.backoff.success()
-                delay = self.cfg.sync.interval_s
-            else:
+            try:
+                ok = self.cycle()
+                if ok:
+                    self.backoff.success()
+                    delay = self.cfg.sync.interval_s
+                else:
+                    delay = self.backoff.failure()
+                self.write_status(next_attempt_at=self._iso(self.clock.now() + delay))
+            except Exception:  # a last line of defence: the loop itself never dies
+                log.exception("sync loop error; retrying")
                 delay = self.backoff.failure()
-            self.write_status(next_attempt_at=self._iso(self.clock.now() + delay))
+                ok = False
             n += 1
-            if self.clock.sleep(delay, self.stop):
+            if self._wait(delay, probe=not ok and self.last_failure == "network"):
                 break
             if max_cycles is not None and n >= max_cycles:
                 break
+
+    def _wait(self, delay: float, probe: bool) -> bool:
+        """Sleep ``delay`` seconds (True when stopped). With ``probe``, wake every ``sync.probe_s`` seconds to ask
+        HQ's health (cheap, unsigned) and end the wait early when HQ answers."""
+        if not probe:
+            return self.clock.sleep(delay, self.stop)
+        end = self.clock.now() + delay
+        while True:
+            left = end - self.clock.now()
+            if left <= 0:
+                return False
+            if self.clock.sleep(min(left, self.cfg.sync.probe_s), self.stop):
+                return True
+            if end - self.clock.now() <= 0:
+                return False
+            try:
+                self.client.health()
+            except SyncError:
+                continue
+            except Exception:  # noqa: BLE001 (a probe must never end the daemon)
+                continue
+            log.info("HQ answers again; syncing now instead of in %.0f s", end - self.clock.now())
+            return False
+
+
+def local_trouble(exc: BaseException) -> str:
+    """What a site technician reads when the device's own database fails."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "local database busy (another program is writing to kiosk.db)"
+    if "disk" in text or "full" in text:
+        return f"local database cannot write (disk full?): {exc}"
+    return f"local database error: {type(exc).__name__}: {exc}"
 
 
 def _answer(fut: Future) -> dict[str, Any]:

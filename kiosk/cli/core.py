@@ -94,6 +94,7 @@ def doctor_cmd(data_dir, as_json, no_hq):
     else:
         click.echo(f"{'OK' if rep['ok'] else 'NOT OK'}: {rep['device_id']} ({rep['role']}) at {rep['facility_id']}")
         for key in ("schema_version", "pending_events", "oldest_pending_age_s", "dead_letters", "last_sync",
+                    "sync_failures", "next_sync_attempt",
                     "reference_version", "reference_as_of", "disk_free_mb"):
             click.echo(f"  {key:22} {rep.get(key)}")
         for name, dev in rep["devices"].items():

@@ -30,6 +30,9 @@ def outage_then_drain(hq, tmp_path, n: int, days: float):
     clock = VirtualClock()
     start = clock.now()
     d = Daemon(cfg, clock=clock, apply_reference=apply_reference)
+    planned = []  # the backoff delays the daemon chose (its waits are cut into health probes of sync.probe_s)
+    choose = d.backoff.failure
+    d.backoff.failure = lambda: planned.append(choose()) or planned[-1]
     me = psutil.Process()
     d.run(max_cycles=1)
     base_rss = me.memory_info().rss
@@ -39,7 +42,8 @@ def outage_then_drain(hq, tmp_path, n: int, days: float):
             d.run(max_cycles=1)
             assert d.status["last_error"]["code"] == "unreachable"
             outage_peak = max(outage_peak, me.memory_info().rss - base_rss)
-        sleeps = list(clock.sleeps)
+        sleeps = list(planned)
+        assert max(clock.sleeps) <= cfg.sync.probe_s  # HQ's health is asked at least every probe_s seconds
         assert d.status["pending"] == n + 1 and d.status["next_attempt_at"]
         with HQProcess(proc.db_url, port=port):  # HQ comes back on the same address
             stop = threading.Event()
