@@ -20,9 +20,10 @@ from core.payment_reference import PaymentReferenceError, validate_payment_secti
 
 FORMAT = "lapas-reference/1"
 CORE_REQUIRED = ("facility", "inmates", "schedule", "limits")
-CORE_OPTIONAL = ("exceptions", "emergency_close", "banned_visitors", "pre_registrations", "trusted_keys",
+CORE_OPTIONAL = ("exceptions", "emergency_close", "privacy", "banned_visitors", "pre_registrations", "trusted_keys",
                  "cancelled_tickets", "visits_today")
-JSON_SECTIONS = ("facility", "schedule", "exceptions", "emergency_close", "limits")
+JSON_SECTIONS = ("facility", "schedule", "exceptions", "emergency_close", "limits", "privacy")
+_HASH = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_LIMITS = {
     "max_followers": 3, "max_children": 2, "visits_per_nik_per_week": 1, "visits_per_inmate_per_week": 2,
     "pre_registration_lead_days": 1, "max_days_ahead": 7, "ticket_grace_minutes": 30,
@@ -187,10 +188,23 @@ def validate_reference(doc: Any) -> None:
                 _need(isinstance(v, int) and not isinstance(v, bool) and v >= 0, f"limits.{k}", "an integer >= 0", v)
     for i, b in enumerate(_list(doc, "banned_visitors")):
         _need(isinstance(b, dict), f"banned_visitors[{i}]", "an object", b)
-        _str(b, "nik", f"banned_visitors[{i}]")
+        if "nik_hash" in b:  # from HQ: the keyed hash of the NIK, never the NIK (core.privacy.keyed_hash)
+            _need(isinstance(b["nik_hash"], str) and bool(_HASH.match(b["nik_hash"])),
+                  f"banned_visitors[{i}].nik_hash", "32 lowercase hex characters", b["nik_hash"])
+        else:  # a technician's hand-made file: hashed when it is applied, never stored in the clear
+            _str(b, "nik", f"banned_visitors[{i}]")
         _opt_str(b, "reason", path=f"banned_visitors[{i}]")
         if b.get("until") is not None:
             _date(b["until"], f"banned_visitors[{i}].until")
+    if doc.get("privacy") is not None:
+        pv = doc["privacy"]
+        _need(isinstance(pv, dict), "privacy", "an object", pv)
+        try:
+            raw_key = unb64u(pv.get("visitor_hash_key", ""))
+        except (ValueError, TypeError):
+            raw_key = b""
+        _need(16 <= len(raw_key) <= 64, "privacy.visitor_hash_key", "a key of 16 to 64 bytes (base64url)",
+              pv.get("visitor_hash_key"))
     for i, bk in enumerate(_list(doc, "pre_registrations")):
         p = f"pre_registrations[{i}]"
         _need(isinstance(bk, dict), p, "an object", bk)

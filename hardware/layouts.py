@@ -16,6 +16,7 @@ from babel.dates import format_date
 from core.i18n import N_, translate
 from core.ids import fmt_wib
 from core.money import format_rupiah, rupiah
+from core.privacy import mask_id
 from core.receipts import (
     ComplaintReceiptData,
     DepositReceiptData,
@@ -42,11 +43,9 @@ def _t(msgid: str, **params: object) -> str:
 
 
 def mask_nik(nik: str) -> str:
-    """``3524011201900003`` -> ``3524********0003``; anything already masked is returned as is."""
-    nik = (nik or "").strip()
-    if _NIK_RE.match(nik):
-        return nik[:4] + "*" * 8 + nik[-4:]
-    return nik
+    """``3524011201900003`` -> ``3524********0003``; a passport or SIM number is masked too; anything already
+    masked is returned as is (:func:`core.privacy.mask_id`)."""
+    return mask_id(nik)
 
 
 def fmt_date_id(d: date) -> str:

@@ -10,9 +10,9 @@ import uvicorn
 from sqlalchemy import select
 
 from core.cli_common import echo_json, setup_logging
-from hq import enrolment, operators, reference
+from hq import enrolment, operators, reference, retention
 from hq.app import create_app, tune_gc
-from hq.cli_common import db_option, facility_option, open_hq
+from hq.cli_common import db_option, default_db, facility_option, open_hq
 from hq.cli_common import write as _write
 from hq.payments.cli import payments_group
 from hq.schema import facilities
@@ -263,6 +263,31 @@ def reference_cmd(facility_id, since, db_url):
     except reference.UnknownFacility as exc:
         raise click.ClickException(f"no facility {exc}") from exc
     click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+@hq_group.group("retention")
+def retention_group():
+    """Personal data at HQ: pseudonymise what is older than the retention period (run nightly)."""
+
+
+@retention_group.command("run")
+@db_option
+@click.option("--pii-days", type=click.IntRange(min=1), envvar="LAPAS_HQ_PII_DAYS",
+              default=retention.DEFAULT_PII_DAYS, show_default=True,
+              help="Keep identity numbers, names and phones in the clear this many days (hq.retention.pii_days).")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def retention_run_cmd(db_url, pii_days, as_json):
+    """Replace old identity numbers by masked form + keyed hash, mask old names and phones, delete past
+    pre-registrations and expired bans; prints the counts."""
+    setup_logging()
+    url = db_url or default_db()
+    secret = retention.load_secret(retention.secret_path(url))
+    result = _write(db_url, lambda conn: retention.run(conn, secret, pii_days=pii_days))
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        click.echo("pseudonymised before {cutoff}: {events} events, {visits} visits, {payments} payments; "
+                   "deleted {pre_registrations} past pre-registrations, {bans} expired bans".format(**result.as_dict()))
 
 
 hq_group.add_command(payments_group)

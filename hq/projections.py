@@ -20,6 +20,7 @@ import pydantic_core
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.privacy import mask_id
 from hq import reference
 from hq.db import pg_copy
 from hq.schema import cancellations, facilities, visits
@@ -76,8 +77,8 @@ def load_modules() -> dict[str, ProjectionFn]:
 
 
 def mask_nik(nik: str) -> str:
-    """``3524********0003``: the first four and last four digits."""
-    return nik[:4] + "*" * max(0, len(nik) - 8) + nik[-4:] if len(nik) > 8 else "*" * len(nik)
+    """``3524********0003``: the first four and last four digits (any identity number: core.privacy.mask_id)."""
+    return mask_id(nik)
 
 
 def nik_hash(nik: str) -> str:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.identity import b64u
 from core.ids import now_iso, today_wib
+from core.privacy import keyed_hash
+from hq import retention
 from hq.schema import (
     banned_visitors,
     cancellations,
@@ -29,6 +33,7 @@ from hq.schema import (
 )
 
 FORMAT = "lapas-reference/1"
+PREREG_WINDOW_DAYS = 2  # devices get bookings for today and the next two days, never the whole register
 
 # What a facility has until an operator sets its own (the usual Ditjenpas practice: morning and afternoon
 # sessions Monday-Saturday; detainees (A) and sentenced inmates (B) alike).
@@ -100,6 +105,7 @@ def roll_day(conn: Connection, facility_id: str, today: str) -> None:
         section_versions.c.facility_id == facility_id, section_versions.c.section == "visits_today")).first()
     if row is None or row.note != today:
         bump(conn, facility_id, "visits_today", note=today)
+        bump(conn, facility_id, "pre_registrations")  # the window of bookings sent moves with the day
 
 
 # -- section builders ----------------------------------------------------------------------------
@@ -116,15 +122,33 @@ def _inmates(conn, fid, today):
              "visitable": bool(r.visitable), "status": r.status} for r in rows]
 
 
+def _visitor_key(conn, fid) -> bytes:
+    """The facility's key for visitor hashes (derived from HQ's secret; sent only to this facility's devices)."""
+    secret = retention.load_secret(retention.secret_path(conn.engine.url.render_as_string(hide_password=True)))
+    return retention.facility_hash_key(secret, fid)
+
+
+def _privacy(conn, fid, today):
+    return {"visitor_hash_key": b64u(_visitor_key(conn, fid))}
+
+
 def _banned(conn, fid, today):
+    """Banned visitors as keyed hashes of their NIK: a device can tell a banned NIK when it is typed, but its
+    database never lists whom."""
+    key = _visitor_key(conn, fid)
     rows = conn.execute(select(banned_visitors).where(banned_visitors.c.facility_id == fid)
                         .order_by(banned_visitors.c.nik))
-    return [{"nik": r.nik, "reason": r.reason, "until": r.until} for r in rows]
+    out = [{"nik_hash": keyed_hash(key, r.nik, purpose="banned"), "reason": r.reason, "until": r.until}
+           for r in rows if r.until is None or r.until >= today]
+    return sorted(out, key=lambda b: b["nik_hash"])
 
 
 def _prereg(conn, fid, today):
+    """Pre-registrations for the devices' window only: today and the next PREREG_WINDOW_DAYS days."""
+    last = (date.fromisoformat(today) + timedelta(days=PREREG_WINDOW_DAYS)).isoformat()
     rows = conn.execute(select(pre_registrations.c.body).where(
-        pre_registrations.c.facility_id == fid, pre_registrations.c.date >= today)
+        pre_registrations.c.facility_id == fid, pre_registrations.c.date >= today,
+        pre_registrations.c.date <= last)
         .order_by(pre_registrations.c.date, pre_registrations.c.booking_code))
     return [json.loads(r.body) for r in rows]
 
@@ -162,6 +186,7 @@ SECTION_BUILDERS: dict[str, Callable[[Connection, str, str], Any]] = {
     "exceptions": _doc("exceptions"),
     "emergency_close": _doc("emergency_close"),
     "limits": _doc("limits"),
+    "privacy": _privacy,
     "banned_visitors": _banned,
     "pre_registrations": _prereg,
     "trusted_keys": _keys,

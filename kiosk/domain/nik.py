@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.i18n import N_
+from core.privacy import mask_id
 from kiosk.domain.rules import HINT_CHECK_NIK, Refusal
 
 # Kemendagri province codes (38 provinces; 92-96 are Papua Barat and the 2022 Papua provinces).
@@ -93,8 +94,6 @@ def is_valid_nik(nik: str) -> bool:
 
 
 def mask_nik(nik: str) -> str:
-    """``3524********0003``: first four and last four digits only (paper and screen)."""
-    nik = (nik or "").strip()
-    if len(nik) <= 8:
-        return "*" * len(nik)
-    return nik[:4] + "*" * (len(nik) - 8) + nik[-4:]
+    """``3524********0003``: first four and last four digits only (paper and screen); any other identity number
+    masked too (:func:`core.privacy.mask_id`)."""
+    return mask_id(nik)

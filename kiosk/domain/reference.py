@@ -9,12 +9,15 @@ changes nothing. Validation is :mod:`core.reference` (shared with HQ); payments 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from core.i18n import N_
+from core.identity import unb64u
 from core.ids import iso, parse_iso, utcnow
+from core.privacy import keyed_hash
 from core.reference import (
     CORE_OPTIONAL,
     CORE_REQUIRED,
@@ -40,10 +43,12 @@ def _replace(tx, name: str, doc: dict) -> None:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(i["id"], i["reg_no"], norm_reg_no(i["reg_no"]), i["name"], norm_name(i["name"]), i.get("block", ""),
               i.get("room", ""), i["code"], int(i.get("visitable", True)), i.get("status", "active")) for i in rows])
-    elif name == "banned_visitors":
+    elif name == "banned_visitors":  # ref_banned.nik holds the keyed hash of the NIK, never the NIK
+        key = visitor_hash_key(tx.conn)
         tx.execute("DELETE FROM ref_banned")
-        tx.conn.executemany("INSERT OR REPLACE INTO ref_banned(nik, reason, until) VALUES (?, ?, ?)",
-                            [(norm_nik(b["nik"]), b.get("reason", ""), b.get("until")) for b in rows])
+        tx.conn.executemany(
+            "INSERT OR REPLACE INTO ref_banned(nik, reason, until) VALUES (?, ?, ?)",
+            [(b.get("nik_hash") or banned_hash(key, b["nik"]), b.get("reason", ""), b.get("until")) for b in rows])
     elif name == "pre_registrations":
         tx.execute("DELETE FROM ref_bookings")
         tx.conn.executemany(
@@ -69,6 +74,23 @@ def _replace(tx, name: str, doc: dict) -> None:
         tx.execute("INSERT INTO ref_sections(name, body) VALUES (?, ?) "
                    "ON CONFLICT(name) DO UPDATE SET body = excluded.body",
                    (name, json.dumps(doc.get(name), ensure_ascii=False, sort_keys=True)))
+
+
+def visitor_hash_key(conn) -> bytes:
+    """The facility's key for visitor hashes (reference section ``privacy``); without one (a hand-made file, no
+    HQ yet) a key derived from the facility id, so hashes still never show a NIK in the database."""
+    row = conn.execute("SELECT body FROM ref_sections WHERE name = 'privacy'").fetchone()
+    body = json.loads(row[0]) if row and row[0] else None
+    if body and body.get("visitor_hash_key"):
+        return unb64u(body["visitor_hash_key"])
+    fac = conn.execute("SELECT body FROM ref_sections WHERE name = 'facility'").fetchone()
+    fid = (json.loads(fac[0]) or {}).get("id", "") if fac and fac[0] else ""
+    return hashlib.sha256(("lapas-local-visitor-key:" + fid).encode()).digest()[:16]
+
+
+def banned_hash(key: bytes, nik: str) -> str:
+    """How a banned NIK is kept and looked up on the device."""
+    return keyed_hash(key, norm_nik(nik), purpose="banned")
 
 
 def apply_reference(store, doc: dict, facility_id: str | None = None) -> int:

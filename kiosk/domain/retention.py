@@ -7,6 +7,8 @@
   visitor's name, phone and followers are emptied, the NIK is kept masked (``3524********0011``), and the
   visit's rows in ``visit_people`` (full NIKs, used for the weekly limit) are deleted. Counts, dates, session,
   queue number, inmate and the gate's presence rows stay for reports.
+* deposits and canteen orders dated before the cutoff whose event HQ has: the payer's name is emptied and the
+  NIK masked; print-log jobs (receipt data and bytes, names included) older than the cutoff are deleted.
 * the oldest outbox rows (the events' payloads carry the same personal data) are deleted while they are
   settled (``sent``, or ``rejected`` and so already shown to operators for the whole retention period) and
   older than the cutoff: a contiguous prefix of the chain, never a pending event. The last deleted link is kept
@@ -38,6 +40,8 @@ class PurgeResult:
     visits_scrubbed: int
     events_deleted: int
     anchor_seq: int | None  # the audit chain's anchor after the purge (None: the chain starts at genesis)
+    payments_scrubbed: int = 0  # deposits and orders whose payer's name and NIK were scrubbed
+    receipts_deleted: int = 0  # print-log jobs (receipt data and bytes) older than the cutoff
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -59,8 +63,9 @@ def purge(store, cfg, now: datetime | None = None) -> PurgeResult:
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # old page images leave the WAL file too
         finally:
             store.conn.execute(f"PRAGMA secure_delete = {int(prev_secure)}")
-    log.info("retention purge: cutoff %s, %d visits scrubbed, %d events deleted, anchor seq %s",
-             result.cutoff, result.visits_scrubbed, result.events_deleted, result.anchor_seq)
+    log.info("retention purge: cutoff %s, %d visits and %d payments scrubbed, %d receipts and %d events deleted, "
+             "anchor seq %s", result.cutoff, result.visits_scrubbed, result.payments_scrubbed,
+             result.receipts_deleted, result.events_deleted, result.anchor_seq)
     return result
 
 
@@ -75,6 +80,10 @@ def _purge(store, day) -> PurgeResult:
             "UPDATE visits SET visitor_nik = ?, visitor_name = '', visitor_phone = '', followers = '[]' "
             "WHERE visit_id = ?", [(mask_nik(r[1]), r[0]) for r in rows])
         tx.conn.executemany("DELETE FROM visit_people WHERE visit_id = ?", [(r[0],) for r in rows])
+        payers = _scrub_payers(tx, day)
+        receipts = tx.execute("DELETE FROM print_jobs WHERE copy_of IN (SELECT job_id FROM print_jobs WHERE "
+                              "created_at < ?)", (cutoff_at,)).rowcount  # copies first: they name the original
+        receipts += tx.execute("DELETE FROM print_jobs WHERE created_at < ?", (cutoff_at,)).rowcount
 
         anchor = tx.one("SELECT value FROM meta WHERE key = 'audit_anchor'")
         anchor_seq = json.loads(anchor[0])["seq"] if anchor else None
@@ -89,4 +98,19 @@ def _purge(store, day) -> PurgeResult:
                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                        (json.dumps({"seq": last[0], "hash": last[1]}),))
             anchor_seq = last[0]
-    return PurgeResult(day.isoformat(), len(rows), deleted, anchor_seq)
+    return PurgeResult(day.isoformat(), len(rows), deleted, anchor_seq, payers, receipts)
+
+
+def _scrub_payers(tx, day) -> int:
+    """Deposits and canteen orders before ``day`` whose creating event HQ has: the payer's NIK is kept masked,
+    the name emptied. Amounts, references, inmate and status stay (receipts are checked by reference)."""
+    scrubbed = 0
+    for table, nik, name in (("deposits", "depositor_nik", "depositor_name"), ("orders", "buyer_nik", "buyer_name")):
+        rows = tx.execute(
+            f"SELECT rowid, {nik} FROM {table} WHERE wib_date < ? AND {name} != '' AND NOT EXISTS "
+            f"(SELECT 1 FROM outbox o WHERE o.event_id = {table}.event_id AND o.state = 'pending')",
+            (day.isoformat(),)).fetchall()
+        tx.conn.executemany(f"UPDATE {table} SET {nik} = ?, {name} = '' WHERE rowid = ?",
+                            [(mask_nik(r[1]), r[0]) for r in rows])
+        scrubbed += len(rows)
+    return scrubbed

@@ -18,7 +18,15 @@ from core.ids import WIB, iso, today_wib, utcnow, uuid7, week_start
 from core.receipts import TicketData
 from kiosk.domain import nik as nikmod
 from kiosk.domain import phone as phonemod
-from kiosk.domain.reference import Inmate, Reference, inmate_by_id, lookup_inmate, read_reference
+from kiosk.domain.reference import (
+    Inmate,
+    Reference,
+    banned_hash,
+    inmate_by_id,
+    lookup_inmate,
+    read_reference,
+    visitor_hash_key,
+)
 from kiosk.domain.rules import HINT_ASK_OFFICER, HINT_OTHER_DAY, Msg, Refusal
 from kiosk.domain.tickets import Ticket, encode_ticket
 
@@ -192,13 +200,15 @@ def _check_people(req: VisitRequest, ref: Reference, cfg, today: date) -> tuple[
 
 
 def _check_banned(conn, niks: list[str], day: date) -> None:
-    marks = ",".join("?" for _ in niks)
+    key = visitor_hash_key(conn)
+    hashes = {banned_hash(key, n): n for n in niks}
+    marks = ",".join("?" for _ in hashes)
     row = conn.execute(
         f"SELECT nik FROM ref_banned WHERE nik IN ({marks}) AND (until IS NULL OR until >= ?) LIMIT 1",
-        (*niks, day.isoformat())).fetchone()
+        (*hashes, day.isoformat())).fetchone()
     if row:
         raise Refusal("visitor_banned", N_("A person in this visit ({nik}) may not visit at this time."),
-                      HINT_ASK_OFFICER, nik=nikmod.mask_nik(row[0]))
+                      HINT_ASK_OFFICER, nik=nikmod.mask_nik(hashes[row[0]]))
 
 
 def _check_slot(conn, ref: Reference, day: date, code: str, kind: str, inmate: Inmate, now: datetime,

@@ -75,9 +75,9 @@ def lead_days(store) -> int:
 
 
 def inmate_text(inmate: Any) -> tuple[str, str, str]:
-    """(name, registration number, block/room) of an inmate record."""
-    block = " / ".join(str(x) for x in (inmate.block, inmate.room) if x)
-    return inmate.name, inmate.reg_no, block
+    """(name, registration number) of an inmate record: what a visitor at the lobby may see. The block and cell
+    stay with the officers (anyone at the lobby reads the screen)."""
+    return inmate.name, inmate.reg_no
 
 
 def _request(form: VisitForm):

@@ -14,9 +14,11 @@ from core.resources import asset
 from kiosk.domain.reference import (
     ReferenceDataError,
     apply_reference,
+    banned_hash,
     lookup_inmate,
     reference,
     validate_reference,
+    visitor_hash_key,
 )
 from kiosk.domain.rules import Refusal
 from tests.conftest import init_device
@@ -56,7 +58,10 @@ def test_delta_replaces_only_the_sections_it_carries(kiosk):
     assert apply_reference(kiosk.store, delta) == 2
     after = snapshot(kiosk)
     assert after["ref_inmates"] == before["ref_inmates"]  # untouched
-    assert after["ref_banned"] == [(make_nik(9), "Keributan", None)]
+    # a banned NIK is kept only as its keyed hash: the device's database never lists whom
+    key = visitor_hash_key(kiosk.store.conn)
+    assert after["ref_banned"] == [(banned_hash(key, make_nik(9)), "Keributan", None)]
+    assert make_nik(9) not in json.dumps(after)
     assert reference(kiosk.store).limit("max_followers") == 1
     assert reference(kiosk.store).schedule == ref_doc()["schedule"]
     assert kiosk.store.get_meta("reference_version") == "2"

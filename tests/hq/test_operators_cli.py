@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 
+from core.identity import unb64u
+from core.reference import validate_reference
 from hq.db import open_db
 from hq.reference import build
+from kiosk.domain.reference import banned_hash
 from tests.conftest import init_device, lapas
 from tests.support.hqproc import HQProcess
 
@@ -54,11 +57,13 @@ def test_operator_flow_and_clear_errors(tmp_path):
     assert [i["id"] for i in doc["inmates"]] == ["inm-1", "inm-2"]  # the bad file added nothing
     assert doc["schedule"]["weekdays"]["2"][0]["walk_in_quota"] == 5
     assert doc["limits"]["max_followers"] == 2 and doc["limits"]["max_days_ahead"] == 7
-    assert doc["banned_visitors"][0]["nik"] == "3524011203900009"
+    # devices get the ban as a keyed hash under the facility's key (sent in the privacy section), never the NIK
+    key = unb64u(doc["privacy"]["visitor_hash_key"])
+    assert doc["banned_visitors"][0] == {"nik_hash": banned_hash(key, "3524011203900009"), "reason": "narkoba",
+                                         "until": None}
+    assert "3524011203900009" not in json.dumps(doc)
     assert doc["emergency_close"] == {"closed": True, "reason": "Razia", "until": None}
     assert doc["exceptions"] == [{"date": "2026-12-25", "closed": True, "reason": "Hari Natal"}]
-    from core.reference import validate_reference
-
     validate_reference(doc)  # what HQ serves is what the device accepts
 
 

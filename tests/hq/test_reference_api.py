@@ -9,9 +9,10 @@ import pytest
 import requests
 
 from core import identity, protocol
+from core.identity import unb64u
 from hq import enrolment, operators
 from kiosk import config as config_mod
-from kiosk.domain.reference import apply_reference
+from kiosk.domain.reference import apply_reference, banned_hash
 from kiosk.store import Store
 from sync.client import HQClient
 from sync.daemon import Daemon
@@ -47,7 +48,9 @@ def test_full_then_delta_then_304(hq_server, tmp_path, facility):
     delta, etag3 = c.get_reference(v, etag)
     assert delta["kind"] == "delta" and delta["since"] == v and delta["version"] > v
     assert set(delta) - {"format", "facility_id", "version", "as_of", "kind", "since"} == {"banned_visitors"}
-    assert delta["banned_visitors"][0]["nik"] == "3524011203900009"
+    key = unb64u(full["privacy"]["visitor_hash_key"])  # the facility's key, sent only to its own devices
+    assert delta["banned_visitors"][0]["nik_hash"] == banned_hash(key, "3524011203900009")
+    assert "3524011203900009" not in json.dumps(delta)
     assert etag3 != etag
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.support.harness import find_key, find_text, walk
+from tests.support.harness import find_key, find_text, texts, walk
 
 
 def prepare_demo(data_dir: Path, *, all_day: bool = True, walk_in_quota: int | None = None) -> dict:
@@ -90,6 +90,10 @@ def register_once(h, i: int, *, inmate_reg_no: str | None = None, followers: int
     h.tap(find_key(inmate_screen.ids.keyboard, "enter"), count=False)
     h.settle()
     shot("visit-inmate-found")
+    found = next((x for x in doc.get("inmates", []) if x["reg_no"] == inmate_reg_no), None) if doc else None
+    if found and found.get("room"):  # the block and cell stay with the officers: never on the lobby's screen
+        shown = " ".join(texts(inmate_screen))
+        assert found["room"] not in shown and f"{found.get('block')} / " not in shown, shown
     if until == "visit_inmate":
         return None
     h.tap(inmate_screen.ids.confirm)

@@ -176,10 +176,10 @@ class VisitInmateScreen(VisitStep):
         if inmate is None:
             self._not_found(None)
             return
-        name, reg_no, block = visit_api.inmate_text(inmate)
+        name, reg_no = visit_api.inmate_text(inmate)
         self.found = inmate
         self.found_name = name
-        self.found_detail = _("Registration no. {reg_no}").format(reg_no=reg_no) + (f"  |  {block}" if block else "")
+        self.found_detail = _("Registration no. {reg_no}").format(reg_no=reg_no)
         self.form.inmate_query = query
         self.help = _("Is this the person you are visiting?")
 
@@ -368,7 +368,7 @@ class VisitConfirmScreen(VisitStep):
         if not f.nik:
             self.summary = []
             return
-        name, reg_no, _block = visit_api.inmate_text(f.inmate) if f.inmate is not None else ("", "", "")
+        name, reg_no = visit_api.inmate_text(f.inmate) if f.inmate is not None else ("", "")
         masked = f.nik[:4] + "*" * 8 + f.nik[-4:]
         followers = ", ".join(x.name for x in f.followers) or _("none")
         self.summary = [
