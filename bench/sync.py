@@ -39,7 +39,7 @@ from hq.db import open_db  # noqa: E402
 from hq.schema import events  # noqa: E402
 from kiosk.store import Store, outbox  # noqa: E402
 from sync.client import HQClient, encode_batch  # noqa: E402
-from tests.support.hqproc import HQProcess, enqueue, make_device, pg_available, pg_url  # noqa: E402
+from tests.support.hqproc import PG_BASE, HQProcess, enqueue, make_device, pg_available, pg_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -284,7 +284,7 @@ def main() -> int:
             report("sqlite", str(work / "sqlite" / "hq.db"), work / "sqlite", str(work / "sqlite" / "burst.db"))
         if "--no-pg" not in sys.argv:
             if not pg_available():
-                print("[postgresql] skipped: no server at 127.0.0.1:5432")
+                print(f"[postgresql] skipped: no server at {PG_BASE} (LAPAS_TEST_PG)")
             else:
                 url, burst_url = pg_url("bench"), pg_url("bench_burst")
                 (work / "pg").mkdir()

@@ -55,12 +55,11 @@ def device(device_dir: Path):
 
 def fresh_hq_db(kind: str, tmp_path: Path, schema: str):
     """A fresh HQ database: a SQLite file under ``tmp_path``, or a PostgreSQL schema (``kind`` "postgres";
-    the test is skipped when the server at 127.0.0.1:5432 is not reachable). Drop it with
+    skipped, or failed under ``LAPAS_REQUIRE_PG=1``, when ``LAPAS_TEST_PG`` is not reachable). Drop it with
     ``db.drop_pg_schema(); db.dispose()``."""
-    from tests.support.hqproc import open_db, pg_available, pg_url
+    from tests.support.hqproc import open_db, pg_url, require_pg
 
     if kind == "sqlite":
         return open_db(str(tmp_path / "hq.db"))
-    if not pg_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    require_pg()
     return open_db(pg_url(schema))

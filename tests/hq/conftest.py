@@ -12,7 +12,7 @@ import uvicorn
 
 from hq.app import create_app
 from hq.db import open_db
-from tests.support.hqproc import free_port, pg_available, pg_url
+from tests.support.hqproc import free_port, pg_url, require_pg
 
 
 class ServerThread:
@@ -46,8 +46,7 @@ def hq_server(request, tmp_path_factory):
     if request.param == "sqlite":
         url = str(tmp_path_factory.mktemp("hq") / "hq.db")
     else:
-        if not pg_available():
-            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+        require_pg()
         url = pg_url("hqt")
     db = open_db(url)
     srv = ServerThread(db).start()

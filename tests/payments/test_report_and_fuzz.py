@@ -30,7 +30,7 @@ from sync.client import HQClient
 from tests.hq.conftest import ServerThread
 from tests.hq.test_openapi_fuzz import DeviceSigner
 from tests.payments.conftest import NIK, SCHEDULE, load_reference
-from tests.support.hqproc import make_device, open_db, pg_available, pg_url
+from tests.support.hqproc import make_device, open_db, pg_url, require_pg
 
 KEY = "SB-Mid-server-REPORT"
 FACILITY = "LPS-RPT"
@@ -42,8 +42,8 @@ INMATES = ("id,reg_no,name,block,room,code,visitable,status\n"
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def hq(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
-    if request.param == "postgresql" and not pg_available():
-        pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+    if request.param == "postgresql":
+        require_pg()
     db = open_db(str(tmp / "hq.db") if request.param == "sqlite" else pg_url("rpt"))
     srv = ServerThread(db)
     sim = GatewaySimulator(server_key=KEY, notify_url=f"{srv.url}/v1/payments/notify", notify_backoff_s=0.1).start()

@@ -4,6 +4,7 @@ queued events, and HQ-side look-ups. Everything speaks real HTTP on loopback wit
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -13,8 +14,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from core import identity
 from core.children import die_with_parent
@@ -27,7 +30,9 @@ from kiosk import config as config_mod
 from kiosk.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+# The test database, everywhere (tests and bench): LAPAS_TEST_PG, by default the machine's server, database `test`.
 PG_BASE = os.environ.get("LAPAS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADDR = make_url(PG_BASE)
 
 
 def free_port() -> int:
@@ -36,9 +41,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@functools.cache
 def pg_available() -> bool:
+    """Whether the test PostgreSQL (``LAPAS_TEST_PG``) answers; asked once per process."""
     try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+        with socket.create_connection((PG_ADDR.host or "127.0.0.1", PG_ADDR.port or 5432), timeout=1):
             pass
         db = Database(PG_BASE)
         with db.engine.connect():
@@ -47,6 +54,22 @@ def pg_available() -> bool:
         return True
     except Exception:
         return False
+
+
+def pg_required() -> bool:
+    """CI sets ``LAPAS_REQUIRE_PG=1``: there an unreachable PostgreSQL fails its tests instead of skipping them."""
+    return os.environ.get("LAPAS_REQUIRE_PG", "") not in ("", "0")
+
+
+def require_pg() -> None:
+    """Call first in every PostgreSQL test or fixture: skips it when the server is unreachable, or fails it when
+    ``LAPAS_REQUIRE_PG=1``, so CI cannot go green by skipping."""
+    if pg_available():
+        return
+    where = PG_ADDR.render_as_string(hide_password=True)
+    if pg_required():
+        pytest.fail(f"PostgreSQL at {where} is not reachable and LAPAS_REQUIRE_PG=1", pytrace=False)
+    pytest.skip(f"PostgreSQL at {where} is not reachable (set LAPAS_TEST_PG to its URL)")
 
 
 def pg_url(prefix: str = "t") -> str:
@@ -195,5 +218,5 @@ def spawn_sync(cfg: config_mod.Config, *args: str, env: dict[str, str] | None = 
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full, cwd=ROOT)
 
 
-__all__ = ["HQProcess", "free_port", "pg_available", "pg_url", "make_device", "enqueue", "hq_events",
+__all__ = ["HQProcess", "free_port", "pg_available", "pg_required", "require_pg", "pg_url", "make_device", "enqueue", "hq_events",
            "outbox_states", "run_sync", "spawn_sync", "open_db", "ensure_facility"]

@@ -27,13 +27,12 @@ def device(hq, tmp_path):
 
 def _serve(kind: str, tmp_path_factory, schema: str):
     """(Database, HQProcess) on a SQLite file or a fresh PostgreSQL schema (dropped afterwards)."""
-    from tests.support.hqproc import pg_available, pg_url
+    from tests.support.hqproc import pg_url, require_pg
 
     if kind == "sqlite":
         url = str(tmp_path_factory.mktemp("hq") / "hq.db")
     else:
-        if not pg_available():
-            pytest.skip("PostgreSQL at 127.0.0.1:5432 is not reachable")
+        require_pg()
         url = pg_url(schema)
     db = open_db(url)
     proc = HQProcess(url, log_path=tmp_path_factory.mktemp("hqlog") / "hq.log").start()
