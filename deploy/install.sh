@@ -36,9 +36,10 @@ case "$ROLE" in
     ;;
   hq)
     id lapas-hq >/dev/null 2>&1 || useradd --system --home /var/lib/lapas-hq --create-home lapas-hq
-    install -m 644 "$SRC/deploy/lapas-hq.service" /etc/systemd/system/
+    install -m 644 "$SRC/deploy/lapas-hq.service" "$SRC/deploy/lapas-hq-retention.service" \
+        "$SRC/deploy/lapas-hq-retention.timer" /etc/systemd/system/
     systemctl daemon-reload
-    systemctl enable --now lapas-hq
+    systemctl enable --now lapas-hq lapas-hq-retention.timer
     ;;
   *) echo "unknown role $ROLE" >&2; exit 2 ;;
 esac
