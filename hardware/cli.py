@@ -20,7 +20,3 @@ def sim_group() -> None:
 
 sim_group.add_command(sim_printer_cmd)
 sim_group.add_command(sim_scanner_cmd)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(sim_group)

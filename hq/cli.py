@@ -291,7 +291,3 @@ def retention_run_cmd(db_url, pii_days, as_json):
 
 
 hq_group.add_command(payments_group)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(hq_group)

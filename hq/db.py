@@ -21,12 +21,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+import psycopg
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
 
 from core.ids import now_iso
 from hq import schema
-from kiosk.plugins import optional_modules
+from hq.payments import schema as payments_schema
 
 DEFAULT_DB = "hq.db"
 log = logging.getLogger("lapas.hq.db")
@@ -192,8 +194,8 @@ class Database:
 def all_migrations():
     """Every registered migration as (name, fn), in apply order."""
     out = []
-    for module in optional_modules(schema.SCHEMA_MODULES):
-        out.extend(getattr(module, "MIGRATIONS", []))
+    for module in (schema, payments_schema):  # in apply order: payments' tables refer to the core ones
+        out.extend(module.MIGRATIONS)
     names = [n for n, _ in out]
     if len(names) != len(set(names)):
         raise HQDatabaseError(f"duplicate migration names: {names}")
@@ -210,9 +212,6 @@ def open_db(url: str = DEFAULT_DB, *, migrate: bool = True, pool_size: int = 8) 
 def pg_copy(conn: Connection, sql: str, rows) -> None:
     """``COPY ... FROM STDIN`` of ``rows`` (tuples) in ``conn``'s PostgreSQL transaction; a constraint violation
     surfaces as SQLAlchemy's ``IntegrityError``, like an INSERT's."""
-    import psycopg
-    from sqlalchemy.exc import IntegrityError
-
     try:
         with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
             for row in rows:

@@ -1,7 +1,7 @@
 """HQ's tables (SQLAlchemy Core) and the versioned schema: named migrations recorded in ``hq_migrations``.
 
 Other modules add schema pieces the same way: define tables on :data:`metadata` (or their own), expose
-``MIGRATIONS = [(name, fn(conn)), ...]`` and list the module in :data:`SCHEMA_MODULES`. Migrations apply in
+``MIGRATIONS = [(name, fn(conn)), ...]`` and are listed in ``hq.db.all_migrations``. Migrations apply in
 list order, each once, inside one transaction per migration; never edit an applied one, add a new one.
 """
 
@@ -25,8 +25,6 @@ from sqlalchemy.engine import Connection
 
 metadata = MetaData()
 
-# Modules exposing ``MIGRATIONS``; a module missing from this build is skipped.
-SCHEMA_MODULES = ["hq.schema", "hq.payments.schema"]
 
 hq_migrations = Table(
     "hq_migrations", metadata,

@@ -49,7 +49,3 @@ def dynamic_cmd(static_payload: str, amount: str, reference: str, terminal: str 
         click.echo(qris.make_dynamic(static_payload.strip(), value, reference, terminal=terminal))
     except qris.QrisError as exc:
         raise click.ClickException(f"{exc.code}: {exc}") from exc
-
-
-def register(main: click.Group) -> None:
-    main.add_command(qris_group)

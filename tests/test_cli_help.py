@@ -9,7 +9,9 @@ from lapas.cli import main
 
 
 def walk(group: click.Group, path: tuple[str, ...] = ()):
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the lazy top-level group imports each command here
+        cmd = group.get_command(ctx, name)
         yield path + (name,), cmd
         if isinstance(cmd, click.Group):
             yield from walk(cmd, path + (name,))
@@ -45,5 +47,5 @@ def test_data_dir_option_on_device_commands():
     for path in (("init",), ("doctor",), ("audit", "verify")):
         cmd = main
         for p in path:
-            cmd = cmd.commands[p]
+            cmd = cmd.get_command(click.Context(cmd), p)
         assert any("--data-dir" in getattr(p, "opts", []) for p in cmd.params), path

@@ -1,4 +1,4 @@
-"""HQ payment tables (SQLAlchemy Core, SQLite and PostgreSQL), registered through ``hq.schema.SCHEMA_MODULES``.
+"""HQ payment tables (SQLAlchemy Core, SQLite and PostgreSQL), migrated by ``hq.db.all_migrations``.
 
 * ``payments``       one row per deposit/order payment, keyed by our payment reference
 * ``gateway_notes``  every webhook notification received, with its outcome (idempotency and audit)

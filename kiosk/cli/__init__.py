@@ -1,17 +1,4 @@
-"""The device's commands (kiosk and guard station): set-up, visits, payments' checks, printer and scanner, sync.
+"""The device's commands (kiosk and guard station): set-up, visits, printer and scanner, sync and enrolment.
 
-:func:`register` adds them to the ``lapas`` command (``lapas.cli``).
+Each module defines its commands; `lapas.cli` imports a module only when one of its commands runs.
 """
-
-from __future__ import annotations
-
-import click
-
-from kiosk.cli import core, devices, i18n_cmd, run, sync_cmd, visits
-
-COMMAND_MODULES = (core, visits, i18n_cmd, run, devices, sync_cmd)
-
-
-def register(main: click.Group) -> None:
-    for module in COMMAND_MODULES:
-        module.register(main)

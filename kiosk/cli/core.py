@@ -153,8 +153,3 @@ def outbox_dead_cmd(data_dir):
     with Store(cfg.db_path, cfg.device.device_id) as store:
         for row in outbox.dead_letters(store.conn, limit=10_000):
             echo_json(row)
-
-
-def register(main: click.Group) -> None:
-    for cmd in (init_cmd, doctor_cmd, audit_group, outbox_group):
-        main.add_command(cmd)

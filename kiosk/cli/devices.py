@@ -207,8 +207,3 @@ def scanner_listen(data_dir, port, baud, terminator, count, timeout, as_json):
     finally:
         reader.stop()
     sys.exit(0 if finished else 1)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(printer_group)
-    main.add_command(scanner_group)

@@ -138,7 +138,3 @@ def check_cmd(root: Path):
     if problems:
         raise click.ClickException(f"{len(problems)} catalog problem(s)")
     click.echo("catalogs ok")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(i18n_group)

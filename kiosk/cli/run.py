@@ -102,9 +102,3 @@ def unlock_cmd(data_dir):
     with Store(cfg.db_path, cfg.device.device_id) as store:
         store.set_meta(META_KEY, '{"failures": 0, "locked_until": 0}')
     click.echo("maintenance lock-out cleared")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(run_cmd)
-    main.add_command(guard_cmd)
-    main.add_command(maintenance_group)

@@ -67,8 +67,3 @@ def enroll_cmd(hq_url, code, data_dir):
     config_mod.save(cfg)
     click.echo(f"enrolled {cfg.device.device_id} ({cfg.device.role}) at facility {out['facility_id']}, "
                f"key {out['key_id']}; hq.url = {cfg.hq.url}")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(sync_cmd)
-    main.add_command(enroll_cmd)

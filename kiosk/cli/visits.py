@@ -213,8 +213,3 @@ def gate_check_out_cmd(visit_id, data_dir):
         except Refusal as exc:
             raise click.ClickException(str(exc)) from exc
     echo_json({"ok": True, "visit_id": visit_id, "people": n})
-
-
-def register(main: click.Group) -> None:
-    for cmd in (reference_group, nik_cmd, visit_group, ticket_group, gate_group):
-        main.add_command(cmd)
