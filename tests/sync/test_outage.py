@@ -22,7 +22,7 @@ DAY = 86400
 
 def outage_then_drain(hq, tmp_path, n: int, days: float):
     db, proc = hq
-    cfg = make_device(tmp_path / "dev", db, proc.url, batch_size=500)
+    cfg = make_device(tmp_path / "dev", db, proc.url, batch_size=500, probe_s=30)
     enqueue(cfg, n, per_tx=5000)
     port = free_port()  # nothing listens here yet: HQ is "down"
     cfg = config_mod.load(cfg.data_dir)
