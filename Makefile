@@ -45,9 +45,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 ## Style, the import-linter contracts (.importlinter) and the type check.
-# (the lead adds `lint-imports` and mypy below the ruff line)
 lint: $(STAMP)
 	$(BIN)/ruff check core lapas kiosk hardware sync hq tests bench setup.py
+	$(BIN)/lint-imports .importlinter
 
 ## Regenerate the per-role locks (requirements/*.txt) from pyproject.toml; commit them with the change.
 lock: $(STAMP)
