@@ -7,12 +7,16 @@ naming the key, the value and what was expected.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import tempfile
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from hardware.serial_params import BAUD_RATES, TERMINATORS
 
@@ -250,14 +254,6 @@ def load(data_dir: str | os.PathLike | None = None, *, required: bool = True) ->
     return from_dict(data, root, path)
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def dumps(cfg: Config) -> str:
     """Render a config as TOML (used by ``lapas init``; comments explain each section)."""
     notes = {
@@ -272,16 +268,30 @@ def dumps(cfg: Config) -> str:
     out = [f"# lapas-kiosk device configuration ({CONFIG_NAME})", ""]
     for name in _SECTION_CLASSES:
         out.append(f"# {notes[name]}")
-        out.append(f"[{name}]")
         section = getattr(cfg, name)
-        for f in fields(section):
-            out.append(f"{f.name} = {_toml_value(getattr(section, f.name))}")
-        out.append("")
+        out.append(tomli_w.dumps({name: {f.name: getattr(section, f.name) for f in fields(section)}}))
     return "\n".join(out)
 
 
 def save(cfg: Config) -> None:
+    """Write ``lapas.toml`` atomically: a temporary file in the same directory (0600), flushed and fsynced, then
+    renamed over the old one and the directory fsynced. A crash leaves the old file or the new one, never half."""
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = cfg.path.with_suffix(".tmp")
-    tmp.write_text(dumps(cfg), encoding="utf-8")
-    os.replace(tmp, cfg.path)
+    text = dumps(cfg)
+    fd, tmp = tempfile.mkstemp(prefix=".lapas.toml.", dir=cfg.data_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, cfg.path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(cfg.data_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
