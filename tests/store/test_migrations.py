@@ -64,3 +64,13 @@ def test_store_pragmas(tmp_path):
         assert store.scalar("PRAGMA synchronous") == 2  # FULL
         assert store.scalar("PRAGMA foreign_keys") == 1
         assert store.scalar("PRAGMA busy_timeout") >= 1000
+
+
+def test_a_database_with_a_migration_this_build_does_not_know_is_refused(tmp_path):
+    """A renamed or dropped migration set is not skipped silently: opening the database says which is unknown."""
+    db = sqlite_utils.Database(tmp_path / "k.db")
+    migrations.apply_all(db)
+    db["_sqlite_migrations"].insert({"migration_set": "parcels", "name": "m001_parcels",
+                                     "applied_at": "2026-12-01 00:00:00"})
+    with pytest.raises(migrations.MigrationsMissing, match="parcels/m001_parcels"):
+        migrations.apply_all(db)
