@@ -1,5 +1,5 @@
 """``lapas i18n update``: extract msgids from .py and .kv with Babel, merge them into the id/en catalogs
-(never dropping a translation someone else added), and compile the ``.mo`` files; ``lapas i18n check``.
+(Babel's catalog update; a translation whose msgid left the source is kept as obsolete), and compile the ``.mo`` files; ``lapas i18n check``.
 """
 
 from __future__ import annotations
@@ -47,21 +47,24 @@ def read_catalog(lang: str, root: Path = ROOT):
 
 
 def merge(catalog, template) -> tuple[int, list[str]]:
-    """Add the template's new msgids; refresh locations; keep every existing entry. Returns (added, unused)."""
-    added = 0
-    for msg in template:
-        if not msg.id:
-            continue
-        existing = catalog.get(msg.id, msg.context)
-        if existing is None:
-            catalog.add(msg.id, "" if not msg.pluralizable else ("", ""), msg.locations, flags=msg.flags,
-                        context=msg.context)
-            added += 1
-        else:
-            existing.locations = msg.locations
-    wanted = {(m.id if isinstance(m.id, str) else m.id[0]) for m in template if m.id}
-    unused = [m.id for m in catalog if m.id and (m.id if isinstance(m.id, str) else m.id[0]) not in wanted]
-    return added, unused
+    """Babel's ``Catalog.update`` with the template (no fuzzy guesses: a wrong guess would reach paper). A msgid
+    that left the source is kept as obsolete (``#~``) with its translation, and one that comes back gets its old
+    translation again. Returns (added, obsolete msgids)."""
+    before = {_key(m) for m in catalog if m.id}
+    back = {k: m for k, m in catalog.obsolete.items() if template.get(m.id, m.context) is not None}
+    for key, msg in back.items():  # Babel would treat a returning msgid as new: give it its translation back
+        catalog[msg.id] = msg
+        del catalog.obsolete[key]
+    still_obsolete = {k: m for k, m in catalog.obsolete.items() if k not in back}
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False, keep_user_comments=True)
+    for key, msg in still_obsolete.items():  # Babel keeps only what this update made obsolete
+        catalog.obsolete.setdefault(key, msg)
+    added = len({_key(m) for m in catalog if m.id} - before - {_key(m) for m in back.values()})
+    return added, [_key(m) for m in catalog.obsolete.values()]
+
+
+def _key(m) -> str:
+    return m.id if isinstance(m.id, str) else m.id[0]
 
 
 def compile_mo(catalog) -> bytes:
@@ -108,7 +111,7 @@ def update_cmd(root: Path):
         added, unused = merge(catalog, template)
         write(catalog, lang, root)
         missing = untranslated(catalog) if lang == "id" else []
-        click.echo(f"{lang}: {len(template)} msgids in source, {added} new, {len(unused)} not found in source, "
+        click.echo(f"{lang}: {len(template)} msgids in source, {added} new, {len(unused)} obsolete (kept), "
                    f"{len(missing)} untranslated -> {po_path(lang, root)}")
         for msgid in missing[:20]:
             click.echo(f"  untranslated: {msgid}")

@@ -34,6 +34,7 @@ def screen_factories() -> dict:
             "maintenance": lambda: MaintenanceScreen(name="maintenance")}
 
 
+PRINTER_PROBLEM = N_("Problem")  # a printer state without a text of its own
 PRINTER_STATES = {
     "not_configured": N_("not configured"), "unplugged": N_("not connected"), "paper_out": N_("out of paper"),
     "cover_open": N_("cover open"), "offline": N_("offline"), "timeout": N_("not responding"),
@@ -104,7 +105,7 @@ class MaintenanceScreen(KioskScreen):
     def _show_health(self, h: dict) -> None:
         yes = _("OK")
         p = h.get("printer_status", {})
-        rows = [(_("Printer"), yes if p.get("ok") else _(PRINTER_STATES.get(p.get("code", ""), N_("Problem"))),
+        rows = [(_("Printer"), yes if p.get("ok") else _(PRINTER_STATES.get(p.get("code", ""), PRINTER_PROBLEM)),
                  bool(p.get("ok")))]
         scanner = h.get("devices", {}).get("scanner", {})
         if scanner.get("port"):
