@@ -6,16 +6,14 @@
 * ``GET /reports/{facility_id}/payments.csv?date=YYYY-MM-DD`` -- the same report as
   ``lapas hq payments report`` writes (one row per payment, then a TOTAL row).
 
-Included through ``hq.payments.routes`` (already in ``hq.app.ROUTER_MODULES``), in the dashboard's style
-(``hq.dashboard`` helpers and its base template); every value is HTML-escaped.
+Included through ``hq.payments.routes`` (in ``hq.app.ROUTERS``), rendered by Jinja2 in the dashboard's base
+template (``hq.pages``, autoescaped).
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
-from string import Template
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
@@ -23,15 +21,14 @@ from sqlalchemy import select
 
 from core.ids import today_wib
 from core.money import format_rupiah
-from hq.dashboard import _e, _page, _row, _when
 from hq.db import Database
 from hq.deps import get_db
+from hq.pages import ENV, render
 from hq.payments.operations import report_csv, report_rows, report_summary, unmatched_settlements
 from hq.payments.schema import refunds
 from hq.schema import facilities
 
 router = APIRouter(tags=["dashboard"])
-_TEMPLATE = Path(__file__).with_name("templates").joinpath("report.html")
 DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 STATUS_ID = {  # what an operator reads for each payment status
     "created": "dibuat", "awaiting_payment": "menunggu pembayaran", "settled": "lunas", "credited": "lunas, dikredit",
@@ -52,13 +49,14 @@ def _day(text: str | None) -> date | None:
 
 
 def _not_found(message: str, status: int = 404) -> HTMLResponse:
-    page = _page("Tidak ditemukan", f"<h1>{_e(message)}</h1>")
-    page.status_code = status
-    return page
+    return render("message.html", status_code=status, title="Tidak ditemukan", message=message)
 
 
 def _rp(amount) -> str:
     return format_rupiah(int(amount)) if amount is not None else "-"
+
+
+ENV.filters["rp"] = _rp
 
 
 @router.get("/reports/{facility_id}/payments", response_class=HTMLResponse,
@@ -78,27 +76,10 @@ def payments_report(facility_id: str, date_: str | None = Query(None, alias="dat
                                                           refunds.c.status == "requested")
                                     .order_by(refunds.c.requested_at)).all()
         unmatched = unmatched_settlements(conn)
-    s = report_summary(rows)
-    payment_rows = "\n".join(_row(
-        [_e(r["reference"]), "uang" if r["kind"] == "deposit" else "makanan", _e(r["inmate_id"]), _e(r["payer"]),
-         _e(r["mode"]), _e(STATUS_ID.get(r["status"], r["status"])), _e(_rp(r["amount"])), _e(_rp(r["fee"])),
-         _e(_rp(r["paid_amount"])), _e(_when(r["settled_at"])), _e(r["device_id"]), _e(r["note"])],
-        "bad" if r["status"] in BAD or r["note"].startswith("amount mismatch") else "") for r in rows)
-    refund_rows = "\n".join(_row([_e(r.reference), _e(r.inmate_id), _e(_rp(r.amount)), _e(r.reason),
-                                  _e(_when(r.requested_at))]) for r in open_refunds)
-    unmatched_rows = "\n".join(_row([_e(u["order_id"]), _e(u["qris_reference"]), _e(_rp(u["gross_amount"])),
-                                     _e(u["outcome"]), _e(_when(u["received_at"]))]) for u in unmatched)
-    body = Template(_TEMPLATE.read_text(encoding="utf-8")).substitute(
-        name=_e(fac.name), facility_id=_e(fac.id), day=_e(day.isoformat()),
-        prev_day=_e((day - timedelta(days=1)).isoformat()), next_day=_e((day + timedelta(days=1)).isoformat()),
-        payments=s["payments"], paid_count=s["paid_count"], paid_total=_e(_rp(s["paid_total"])),
-        fees_total=_e(_rp(s["fees_total"])), credited_total=_e(_rp(s["credited_total"])),
-        refund_total=_e(_rp(s["refund_total"])), waiting_count=s["waiting_count"],
-        mismatch_count=s["mismatch_count"], mismatch_class="bad" if s["mismatch_count"] else "ok",
-        refund_class="bad" if open_refunds else "ok", open_refunds=len(open_refunds),
-        payment_rows=payment_rows or _row(["Belum ada pembayaran pada tanggal ini"]),
-        refund_rows=refund_rows or _row(["Tidak ada"]), unmatched_rows=unmatched_rows or _row(["Tidak ada"]))
-    return _page(f"Laporan pembayaran {fac.name} {day.isoformat()}", body)
+    return render("report.html", title=f"Laporan pembayaran {fac.name} {day.isoformat()}", fac=fac,
+                  day=day.isoformat(), prev_day=(day - timedelta(days=1)).isoformat(),
+                  next_day=(day + timedelta(days=1)).isoformat(), s=report_summary(rows), rows=rows,
+                  open_refunds=open_refunds, unmatched=unmatched, status_id=STATUS_ID, bad=BAD)
 
 
 @router.get("/reports/{facility_id}/payments.csv", response_class=Response,
