@@ -16,11 +16,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from core.errors import DataError
+
 PRIVATE_NAME = "device.key"
 PUBLIC_NAME = "device.pub"
 
 
-class IdentityError(Exception):
+class IdentityError(DataError):
     """The device key is missing, unreadable, or would be overwritten."""
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import DataError
 
-class MoneyError(TypeError):
+
+class MoneyError(DataError, TypeError):
     """A money value that is not a whole number of rupiah."""
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from core import payment_states as states
 from core import qris
+from core.errors import DataError
 
 SECTIONS = ("merchant", "deposit_rules", "menu", "payment_updates", "balances", "order_status")
 UPDATE_STATUSES = {
@@ -21,7 +22,7 @@ UPDATE_STATUSES = {
 }
 
 
-class PaymentReferenceError(ValueError):
+class PaymentReferenceError(DataError, ValueError):
     """A payments section that does not follow the format; the message names the field."""
 
 

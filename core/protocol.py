@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from core.errors import RejectedError
+
 PREFIX = b"LAPAS1"
 H_DEVICE = "X-Lapas-Device"
 H_TIMESTAMP = "X-Lapas-Timestamp"
@@ -77,7 +79,7 @@ def sign_headers(key, device_id: str, method: str, path_qs: str, body: bytes, ts
     return {H_DEVICE: device_id, H_TIMESTAMP: str(int(ts)), H_NONCE: nonce, H_SIGNATURE: b64u(sig)}
 
 
-class AuthError(Exception):
+class AuthError(RejectedError):
     """A request whose signature headers are missing, malformed or do not verify."""
 
     def __init__(self, code: str, message: str, status: int = 401):

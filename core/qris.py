@@ -25,6 +25,7 @@ import functools
 import re
 from collections.abc import Mapping
 
+from core.errors import DataError
 from core.money import rupiah
 
 # Top-level tags whose value is itself TLV.
@@ -40,7 +41,7 @@ TIP_TAGS = ("55", "56", "57")
 Value = str | dict[str, str]
 
 
-class QrisError(ValueError):
+class QrisError(DataError, ValueError):
     """A QRIS payload that cannot be read or built. ``code`` is stable; the message is English."""
 
     code = "bad_format"

@@ -14,6 +14,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from core.errors import DataError
 from core.identity import key_id, unb64u
 from core.ids import parse_iso
 from core.payment_reference import PaymentReferenceError, validate_payment_sections
@@ -32,7 +33,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class ReferenceDataError(ValueError):
+class ReferenceDataError(DataError, ValueError):
     """A reference document that does not follow the format; the message names the field."""
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from core.errors import DataError
+
 log = logging.getLogger(__name__)
 
 ESC, GS, DLE, FS = 0x1B, 0x1D, 0x10, 0x1C
@@ -29,7 +31,7 @@ _GS_FIXED = {0x21: 1, 0x42: 1, 0x48: 1, 0x49: 1, 0x4C: 2, 0x50: 2, 0x57: 2, 0x61
              0x68: 1, 0x72: 1, 0x77: 1, 0x3A: 0, 0x24: 2, 0x5C: 2, 0x5E: 3}
 
 
-class NeedMore(Exception):
+class NeedMore(DataError):
     """The buffer ends inside a command; wait for more bytes."""
 
 

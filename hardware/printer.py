@@ -28,6 +28,7 @@ import serial
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Serial as EscposSerial
 
+from core.errors import HardwareFault
 from core.i18n import N_, translate
 from hardware.escpos_decode import split_safe
 
@@ -47,7 +48,7 @@ ERRORS = {
 }
 
 
-class PrinterError(Exception):
+class PrinterError(HardwareFault):
     """Printing failed. ``code`` is stable, ``message`` English (log), ``msgid`` for the screen."""
 
     def __init__(self, code: str, detail: str = "", job_id: str | None = None):

@@ -21,8 +21,10 @@ import threading
 import time
 from pathlib import Path
 
+from core.errors import HardwareFault
 
-class SimError(RuntimeError):
+
+class SimError(HardwareFault, RuntimeError):
     """A simulator did not start or did not say what was expected in time."""
 
 

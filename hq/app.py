@@ -248,7 +248,7 @@ def create_app(db: Database) -> FastAPI:
             ingested.begin(claimed)
             try:
                 answer = await db.run_write_async(job)  # resolved only after the commit
-            except ordering.OutOfOrder as exc:  # the batch it follows is still on its way
+            except ordering.PreviousBatchMissing as exc:  # the batch it follows is still on its way
                 behind = exc
             except IntegrityError:  # a concurrent copy committed first, or an event id held by another device
                 log.info("ingest conflict for %s (attempt %d); retrying", claimed, attempt + 1)

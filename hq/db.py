@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
+from core.errors import StorageError
 from core.ids import now_iso
 from hq import schema
 from hq.payments import schema as payments_schema
@@ -36,7 +37,7 @@ T = TypeVar("T")
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class HQDatabaseError(Exception):
+class HQDatabaseError(StorageError):
     """The database URL is unusable or the schema is newer than this code."""
 
 

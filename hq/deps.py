@@ -7,12 +7,13 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from core.errors import ServerError
 from core.ids import now_iso
 from hq.auth import RawRequest
 from hq.db import Database
 
 
-class APIError(Exception):
+class APIError(ServerError):
     """An error answered as ``{"code", "message", ...extra}`` with an HTTP status."""
 
     def __init__(self, status: int, code: str, message: str, **extra: Any):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.errors import RejectedError
 from core.identity import key_id
 from core.ids import iso, now_iso
 from core.protocol import unb64u
@@ -23,7 +24,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 ROLES = ("kiosk", "guard")
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(RejectedError):
     def __init__(self, code: str, message: str, status: int = 403):
         super().__init__(message)
         self.code, self.message, self.status = code, message, status

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.errors import ServerError
 from core.events import EVENT_TYPES
 from core.ids import iso, today_wib
 from hq import projections, reference
@@ -34,7 +35,7 @@ FACILITY_EXEMPT = frozenset({"device.initialised"})
 _PY_TYPES = {"str": str, "int": int, "bool": bool, "dict": dict, "list": list, "None": type(None)}
 
 
-class ProjectionCrashed(Exception):
+class ProjectionCrashed(ServerError):
     """An unexpected error inside a projection; the batch is retried event by event."""
 
     def __init__(self, event_id: str, exc: BaseException):

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.errors import RefusalError
 from core.ids import now_iso
 from core.reference import norm_reg_no
 from hq import reference
@@ -35,7 +36,7 @@ LIMIT_KEYS = ("max_followers", "max_children", "visits_per_nik_per_week", "visit
               "pre_registration_lead_days", "max_days_ahead", "ticket_grace_minutes")
 
 
-class OperatorError(ValueError):
+class OperatorError(RefusalError, ValueError):
     """Bad operator input; the message names the row/field and what was expected. Nothing was changed."""
 
 

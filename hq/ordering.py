@@ -3,7 +3,7 @@
 A device may post batch N+1 before HQ has answered batch N, naming N's last ``seq`` as ``after_seq``. HQ stores
 N+1 only once it holds the device's events up to ``after_seq`` (checked inside the ingest transaction against
 ``devices.high_water_seq``, so it holds across worker processes). When N+1 overtakes N, its job is refused with
-:class:`OutOfOrder` before writing anything; the handler waits for one of the device's commits in this process
+:class:`PreviousBatchMissing` before writing anything; the handler waits for one of the device's commits in this process
 (or polls, for a batch held by another worker) and tries again, up to :data:`ORDER_WAIT_S`, then answers
 ``409 out_of_order`` and the device sends the batch again on its own.
 """
@@ -14,21 +14,22 @@ import asyncio
 import time
 from typing import Any
 
+from core.errors import ServerError
 from hq.auth import Device
 
 ORDER_WAIT_S = 2.0  # how long a batch waits for the batch it follows
 POLL_S = 0.1  # re-check at least this often (the batch it follows may be in another worker process)
 
 
-class OutOfOrder(Exception):
+class PreviousBatchMissing(ServerError):
     """The batch follows one HQ does not hold yet."""
 
 
 def check_order(device: Device, batch: dict[str, Any]) -> None:
-    """Raise :class:`OutOfOrder` when ``batch['after_seq']`` is beyond what HQ holds for ``device``."""
+    """Raise :class:`PreviousBatchMissing` when ``batch['after_seq']`` is beyond what HQ holds for ``device``."""
     after = batch.get("after_seq")
     if after is not None and device.high_water_seq < after:
-        raise OutOfOrder(f"batch follows seq {after} but HQ holds device {device.device_id} up to seq "
+        raise PreviousBatchMissing(f"batch follows seq {after} but HQ holds device {device.device_id} up to seq "
                          f"{device.high_water_seq}; send it again after the batch before it")
 
 

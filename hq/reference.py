@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from core.errors import RefusalError
 from core.identity import b64u
 from core.ids import now_iso, today_wib
 from core.privacy import keyed_hash
@@ -52,7 +53,7 @@ DEFAULT_DOCS: dict[str, Any] = {
 DOC_SECTIONS = tuple(DEFAULT_DOCS)
 
 
-class UnknownFacility(LookupError):
+class UnknownFacility(RefusalError, LookupError):
     pass
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import tomli_w
 
+from core.errors import ConfigurationError
 from hardware.serial_params import BAUD_RATES, TERMINATORS
 
 CONFIG_NAME = "lapas.toml"
@@ -27,7 +28,7 @@ LANGUAGES = ("id", "en")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigurationError, ValueError):
     """A configuration value is missing, of the wrong type or out of range."""
 
     def __init__(self, key: str, value: Any, expected: str, path: Path | None = None):

@@ -12,13 +12,15 @@ import os
 import time
 from dataclasses import dataclass
 
+from core.errors import ConfigurationError
+
 MAX_TRIES = 5
 LOCK_SECONDS = 300
 _N, _R, _P = 2**14, 8, 1
 META_KEY = "ui.maintenance_lock"
 
 
-class PinError(ValueError):
+class PinError(ConfigurationError, ValueError):
     """A PIN that is not 4-12 digits, or a malformed stored hash."""
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from core import protocol
+from core.errors import LapasError, RejectedError, RetryableError
 from core.ids import iso, parse_iso
 
 # urllib3 logs a full traceback for every malformed header a broken link delivers; our own line says it once
@@ -31,7 +32,7 @@ logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 STATUSES = ("accepted", "duplicate", "rejected")
 
 
-class SyncError(Exception):
+class SyncError(LapasError):
     code = "sync_error"
     retryable = True
 
@@ -41,17 +42,17 @@ class SyncError(Exception):
             self.code = code
 
 
-class Unreachable(SyncError):
+class Unreachable(SyncError, RetryableError):
     code = "unreachable"
 
 
-class OutOfOrder(Unreachable):
+class BatchOutOfOrder(Unreachable):
     """HQ refused a batch sent with ``after_seq`` because the batch before it has not arrived (409)."""
 
     code = "out_of_order"
 
 
-class Refused(SyncError):
+class Refused(SyncError, RejectedError):
     code = "refused"
     retryable = False
 
@@ -118,7 +119,7 @@ class HQClient:
             err = _error_body(resp)
             code = err.get("code") or f"http_{resp.status_code}"
             if resp.status_code == 409 and code == protocol.E_OUT_OF_ORDER:
-                raise OutOfOrder(f"HQ refused: {code}: {err.get('message', '')}", code)
+                raise BatchOutOfOrder(f"HQ refused: {code}: {err.get('message', '')}", code)
             raise Refused(f"HQ refused: {code}: {err.get('message', resp.text[:200])}", code, resp.status_code)
         try:
             data = resp.json()

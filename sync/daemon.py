@@ -28,25 +28,26 @@ from pathlib import Path
 from typing import Any
 
 from core import identity, protocol
+from core.errors import ConfigurationError, RejectedError
 from core.ids import iso
 from kiosk.config import Config
 from kiosk.store import Store, outbox
 from sync.backoff import Backoff, Clock
-from sync.client import HQClient, OutOfOrder, SyncError, Unreachable
+from sync.client import BatchOutOfOrder, HQClient, SyncError, Unreachable
 
 log = logging.getLogger("lapas.sync")
 LOCK_NAME = "sync.lock"
 STATUS_KEY = "sync_status"
 
 
-class ReferenceRefused(SyncError):
+class ReferenceRefused(SyncError, RejectedError):
     """HQ's reference document did not pass the device's validation; the old data stays in force."""
 
     code = "reference_invalid"
     retryable = False
 
 
-class AlreadyRunning(RuntimeError):
+class AlreadyRunning(ConfigurationError, RuntimeError):
     """Another sync daemon holds this data directory's lock."""
 
 
@@ -228,7 +229,7 @@ class Daemon:
                 done, fut = inflight.popleft()
                 try:
                     answer = _answer(fut)
-                except OutOfOrder:  # what it followed never arrived: drain the rest, resend in order, alone
+                except BatchOutOfOrder:  # what it followed never arrived: drain the rest, resend in order, alone
                     log.info("batch from seq %d refused as out of order; resending it alone", done[0][0])
                     self._settle(inflight)
                     inflight.clear()

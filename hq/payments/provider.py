@@ -29,12 +29,14 @@ import abc
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core.errors import RejectedError, RetryableError, ServerError
+
 PENDING, SETTLEMENT, EXPIRE, CANCEL, DENY = "pending", "settlement", "expire", "cancel", "deny"
 STATUSES = (PENDING, SETTLEMENT, EXPIRE, CANCEL, DENY)
 FINAL_STATUSES = frozenset({SETTLEMENT, EXPIRE, CANCEL, DENY})
 
 
-class ProviderError(Exception):
+class ProviderError(ServerError):
     """Base of all provider errors."""
 
     code = "provider_error"
@@ -45,12 +47,12 @@ class ProviderError(Exception):
         self.status_code = status_code
 
 
-class ProviderUnavailable(ProviderError):
+class ProviderUnavailable(ProviderError, RetryableError):
     code = "provider_unavailable"
     retryable = True
 
 
-class ProviderRejected(ProviderError):
+class ProviderRejected(ProviderError, RejectedError):
     code = "provider_rejected"
 
 
@@ -62,11 +64,11 @@ class UnknownOrder(ProviderRejected):
     code = "unknown_order"
 
 
-class ProviderAuthError(ProviderError):
+class ProviderAuthError(ProviderError, RejectedError):
     code = "provider_auth"
 
 
-class NotificationError(ProviderError):
+class NotificationError(ProviderError, RejectedError):
     code = "bad_notification"
 
 

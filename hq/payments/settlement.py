@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core import payment_states as states
+from core.errors import RefusalError
 from core.ids import iso, now_iso, parse_iso, today_wib, utcnow
 from core.payment_reference import VALIDATORS, PaymentReferenceError
 from core.receipt_codes import ReceiptCheck, verify_receipt
@@ -37,7 +38,7 @@ LIVE_SECTIONS = ("payment_updates", "balances", "order_status", "menu")
 GATEWAY_TO_STATUS = {"settlement": "settled", "expire": "expired", "deny": "failed", "cancel": "failed"}
 
 
-class PaymentConflict(ValueError):
+class PaymentConflict(RefusalError, ValueError):
     """A payment that contradicts what HQ already holds for the same reference (``code``, message)."""
 
     def __init__(self, code: str, message: str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.errors import RefusalError
 from core.i18n import N_, translate
 
 
@@ -25,7 +26,7 @@ def _params_in(lang: str | None, params: dict[str, Any]) -> dict[str, Any]:
     return {k: translate(str(v), lang) if isinstance(v, Msg) else v for k, v in params.items()}
 
 
-class Refusal(Exception):
+class Refusal(RefusalError):
     """A business rule said no. ``code`` is stable (tests, logs, HQ); ``message``/``hint`` are msgids."""
 
     def __init__(self, code: str, message: str, hint: str = "", /, **params: Any):

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from core.errors import DataError
 from core.identity import DeviceKey
 
 PREFIX = "LK1:"
@@ -37,7 +38,7 @@ _B45_INDEX = {c: i for i, c in enumerate(_B45)}
 _B45_TABLE = bytes(_B45_INDEX.get(chr(b), 255) for b in range(256))  # byte -> value, 255 = not Base45
 
 
-class TicketFormatError(ValueError):
+class TicketFormatError(DataError, ValueError):
     """The text is not a ticket of this format (damaged, truncated, or something else)."""
 
 

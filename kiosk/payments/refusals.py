@@ -7,6 +7,7 @@ so the UI treats both alike: ``translate(r.message, **r.params)``. Amount parame
 
 from __future__ import annotations
 
+from core.errors import RefusalError
 from core.i18n import N_, translate
 from core.money import format_rupiah
 
@@ -42,7 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class PaymentRefusal(Exception):
+class PaymentRefusal(RefusalError):
     """A refused deposit/order step. ``message``/``hint`` are msgids; ``params`` fill their placeholders."""
 
     def __init__(self, code: str, **params: object):

@@ -21,12 +21,13 @@ from typing import Any
 
 import sqlite_utils
 
+from core.errors import StorageError
 from core.events import Event
 from kiosk.store import migrations
 from kiosk.store.outbox import OutboxEntry, append_event
 
 
-class StoreError(Exception):
+class StoreError(StorageError):
     """Base class of store errors."""
 
 

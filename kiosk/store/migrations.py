@@ -10,10 +10,11 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from core.errors import StorageError
 from kiosk.store import printlog, schema, schema_payments, schema_visits
 
 
-class MigrationsMissing(RuntimeError):
+class MigrationsMissing(StorageError, RuntimeError):
     """The database holds migrations this build does not know: it was written by a newer (or a broken) build."""
 
 

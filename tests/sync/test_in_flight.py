@@ -16,7 +16,7 @@ from kiosk import config as config_mod
 from kiosk.domain.reference import apply_reference
 from kiosk.store import Store, outbox
 from sync.backoff import VirtualClock
-from sync.client import HQClient, OutOfOrder
+from sync.client import HQClient, BatchOutOfOrder
 from sync.daemon import Daemon
 from tests.support.faultproxy import FaultProxy
 from tests.support.hqproc import enqueue, hq_events, make_device, outbox_states
@@ -73,7 +73,7 @@ def test_a_batch_after_one_that_never_arrives_is_refused_whole(hq, device):
     first, second = batches(device, 11, 20)
     c = client_for(device, proc.url)
     t0 = time.monotonic()
-    with pytest.raises(OutOfOrder) as err:
+    with pytest.raises(BatchOutOfOrder) as err:
         c.post_encoded(body(device, second, after_seq=first[-1]["seq"]))
     waited = time.monotonic() - t0
     assert err.value.code == "out_of_order" and f"seq {first[-1]['seq']}" in str(err.value)
