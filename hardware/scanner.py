@@ -115,7 +115,8 @@ class ScannerReader:
         self._thread: threading.Thread | None = None
         self._serial: serial.SerialBase | None = None
         self.connected = threading.Event()
-        self.stats = {"delivered": 0, "duplicates": 0, "rejected": 0, "connects": 0, "disconnects": 0}
+        self.stats = {"delivered": 0, "duplicates": 0, "rejected": 0, "connects": 0, "disconnects": 0,
+                      "failed_opens": 0}  # failed_opens: tries to reopen a missing port (it was unplugged)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -184,6 +185,7 @@ class ScannerReader:
         while not self._stop.is_set():
             if self._serial is None:
                 if not self._open():
+                    self.stats["failed_opens"] += 1
                     if not warned:
                         log.warning("scanner %s not available; retrying every %.1fs", self.port, self.reconnect_s)
                         warned = True

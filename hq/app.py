@@ -242,7 +242,7 @@ def create_app(db: Database) -> FastAPI:
         order_deadline = time.monotonic() + ordering.ORDER_WAIT_S
         if body.get("after_seq") is not None:
             await ingested.idle(claimed, order_deadline)
-        attempt = 0
+        attempt, waited = 0, False
         while attempt < 5:
             behind = None
             ingested.begin(claimed)
@@ -262,7 +262,11 @@ def create_app(db: Database) -> FastAPI:
                 ingested.end(claimed)  # wakes a batch of this device waiting for it
             if behind is None:
                 attempt += 1
-            elif not await ingested.wait(claimed, order_deadline):  # woken by the device's next job, or polls
+                continue
+            if not waited:
+                log.info("batch of %s waits for the batch it follows: %s", claimed, behind)
+                waited = True
+            if not await ingested.wait(claimed, order_deadline):  # woken by the device's next job, or polls
                 raise APIError(409, protocol.E_OUT_OF_ORDER, str(behind))
         raise APIError(503, "conflict", "the batch kept conflicting with concurrent writes; retry later")
 

@@ -110,6 +110,17 @@ def hq_payment(stack, ref, want=None, timeout=10):
         time.sleep(0.05)
 
 
+def unmatched(stack, reference, timeout=10) -> list[dict]:
+    """HQ's gateway settlements for ``reference`` not yet matched to a payment, once the notification arrived."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with stack.db.read() as conn:
+            waiting = [u for u in unmatched_settlements(conn) if u["qris_reference"] == reference]
+        if waiting or time.monotonic() > deadline:
+            return waiting
+        time.sleep(0.05)
+
+
 def pay(stack, payload) -> requests.Response:
     return requests.post(f"{stack.sim.url}/sim/qris/pay", json={"qris": payload}, timeout=10)
 
@@ -150,13 +161,7 @@ def test_offline_deposit_settles_while_kiosk_is_away_and_reconciles_after_sync(s
     d = k.deposit(200_000, mode="offline")
     assert d.receipt_status == "MENUNGGU KONFIRMASI"
     assert pay(stack, d.qris).status_code == 200  # the family pays; HQ hears of it before the kiosk syncs
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with stack.db.read() as conn:
-            waiting = [u for u in unmatched_settlements(conn) if u["qris_reference"] == d.reference]
-        if waiting:
-            break
-        time.sleep(0.05)
+    waiting = unmatched(stack, d.reference)
     assert waiting and waiting[0]["gross_amount"] == 200_000
     assert deposits.get_deposit(k.store, d.reference).receipt_status == "MENUNGGU KONFIRMASI"
     k.sync()  # the kiosk reconnects: its DepositCreated reaches HQ, which matches the waiting settlement
@@ -201,7 +206,7 @@ def test_tampered_amount_is_never_settled(stack):
     d = k.deposit(100_000, mode="offline")
     tampered = qris.make_dynamic(demo_merchant_payload(), 1_000, d.reference, terminal=k.cfg.device.device_id)
     assert pay(stack, tampered).status_code == 200  # a valid QRIS for Rp 1.000 with the same reference
-    time.sleep(0.5)
+    assert unmatched(stack, d.reference)[0]["gross_amount"] == 1_000  # HQ heard of it before the kiosk syncs
     k.sync()
     p = hq_payment(stack, d.reference)
     assert p["status"] == "awaiting_payment" and p["note"].startswith("amount mismatch")

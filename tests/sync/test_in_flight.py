@@ -16,7 +16,7 @@ from kiosk import config as config_mod
 from kiosk.domain.reference import apply_reference
 from kiosk.store import Store, outbox
 from sync.backoff import VirtualClock
-from sync.client import HQClient, BatchOutOfOrder
+from sync.client import BatchOutOfOrder, HQClient
 from sync.daemon import Daemon
 from tests.support.faultproxy import FaultProxy
 from tests.support.hqproc import enqueue, hq_events, make_device, outbox_states
@@ -43,6 +43,16 @@ def body(cfg, events, after_seq=None) -> bytes:
     return json.dumps(doc).encode()
 
 
+def _wait_for_log(proc, text: str, timeout: float = 10) -> None:
+    """Until HQ's log says ``text`` (the event itself, not a guess at how long it takes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.log_path and text in proc.log_path.read_text(encoding="utf-8", errors="replace"):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"HQ never logged {text!r}")
+
+
 def test_an_overtaking_batch_waits_for_the_one_before(hq, device):
     db, proc = hq
     enqueue(device, 40)
@@ -57,12 +67,12 @@ def test_an_overtaking_batch_waits_for_the_one_before(hq, device):
 
     t = threading.Thread(target=send_second)
     t.start()
-    time.sleep(0.4)  # the second batch is at HQ, waiting
+    _wait_for_log(proc, "waits for the batch it follows")  # the second batch is at HQ, waiting
+    assert "second" not in answers  # held: not answered while the batch it follows has not arrived
     answers["first"] = c1.post_encoded(body(device, first))
     t.join(10)
     assert {r["status"] for r in answers["first"]["results"]} == {"accepted"}
     assert {r["status"] for r in answers["second"]["results"]} == {"accepted"}
-    assert answers["second_s"] >= 0.4  # it was held until the first batch was stored
     stored = hq_events(db, device.device.device_id)
     assert [e["seq"] for e in stored] == [e["seq"] for e in first + second]  # stored in seq order
 
