@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qrcode  # noqa: E402
 
+from bench.report import exit_code, figure  # noqa: E402
 from core import (
     identity,
     qris,  # noqa: E402
@@ -60,6 +61,8 @@ def report(name, lat, goal=None):
     if goal:
         line += f"  -> p95/goal = {p95 / goal:.3f} ({'OK' if p95 <= goal else 'OVER'} vs {goal} ms)"
     print(line)
+    if goal:
+        figure(f"{name.strip()} p95", p95, "ms", goal)
 
 
 def bench_qris():
@@ -189,3 +192,4 @@ if __name__ == "__main__":
     print(f"== payments bench (N={N}, round trips={ROUND_TRIPS})")
     bench_qris()
     bench_round_trip()
+    sys.exit(exit_code())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import exit_code, figure  # noqa: E402
 from hardware import layouts, samples  # noqa: E402
 from hardware.escpos_doc import PaperProfile  # noqa: E402
 
@@ -30,9 +31,9 @@ def wire_seconds(n: int, baud: int = BAUD) -> float:
 
 def measured_over_pty() -> float:
     """Seconds for PrintService.print("deposit") into the simulator throttled to 9600 baud."""
-    from kiosk.printing import PrintService
     from hardware.simproc import spawn_printer_sim
     from kiosk.config import Config
+    from kiosk.printing import PrintService
     from kiosk.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,8 +83,12 @@ def main() -> int:
     if ratio < MIN_RATIO:
         print("FAIL: native QR is not >= 3x smaller than raster")
         ok = False
+    figure("deposit receipt, native QR, 80 mm", native, "bytes", MAX_BYTES)
+    figure("deposit receipt on the wire @9600", wire_seconds(native), "s", MAX_SECONDS)
+    figure("deposit receipt printed over a pty @9600", measured, "s", MAX_SECONDS)
+    figure("raster QR / native QR bytes", ratio, "x", MIN_RATIO, higher_is_better=True)
     print("OK" if ok else "NOT OK")
-    return 0 if ok else 1
+    return 0 if ok and exit_code() == 0 else 1
 
 
 if __name__ == "__main__":

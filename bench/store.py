@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import exit_code, figure  # noqa: E402
 from core.events import ProbeRecorded  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 
@@ -71,7 +72,7 @@ def summary(name, lat):
             "writes_per_s": len(lat) / total}
 
 
-def main() -> None:
+def main() -> int:
     rounds = 20  # raw and business writes alternate in blocks, so load from other processes hits both alike
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent.parent) as d:
         raw_w, raw_close = raw_writer(Path(d) / "raw.db")
@@ -92,7 +93,10 @@ def main() -> None:
     ratio_p95 = biz["p95_ms"] / raw["p95_ms"]
     print(f"  ratio business/raw: median {ratio_median:.2f}x  p95 {ratio_p95:.2f}x  (goal <= 2)")
     print(f"  business writes/s: {biz['writes_per_s']:,.0f} ({biz['writes_per_s'] / 1000:.2f}x the 1,000/s goal)")
+    figure("business write / raw sqlite write, p95", ratio_p95, "x", 2.0)
+    figure("business writes per second", biz["writes_per_s"], "writes/s", 1000, higher_is_better=True)
+    return exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

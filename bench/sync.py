@@ -33,6 +33,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import exit_code, figure  # noqa: E402
 from core import protocol  # noqa: E402
 from core.ids import iso  # noqa: E402
 from hq.db import open_db  # noqa: E402
@@ -251,6 +252,10 @@ def report(name: str, url: str, work: Path, burst_url: str) -> bool:
     (work / "sustained").mkdir(exist_ok=True)
     sus = sustained(burst_url, work / "sustained")
     ratio = statistics.median(ratios)
+    figure(f"{name}: drain", d["rate"], "events/s", GOAL_RATE, higher_is_better=True)
+    figure(f"{name}: sync / direct insert, median of {ROUNDS}", ratio, "x", GOAL_RATIO, higher_is_better=True)
+    figure(f"{name}: daemon peak RSS", d["rss_mb"], "MB", GOAL_RSS_MB)
+    figure(f"{name}: {DEVICES} devices x {PER_DEVICE} events at once, ack p95", b["p95"], "ms", GOAL_P95_MS)
     ok = d["rate"] >= GOAL_RATE and ratio >= GOAL_RATIO and d["rss_mb"] < GOAL_RSS_MB and b["p95"] <= GOAL_P95_MS
     print(f"[{name}] drain {d['events']} events in {d['seconds']:.2f} s = {d['rate']:,.0f} events/s, median of "
           f"{ROUNDS} (goal >= {GOAL_RATE:,}: {d['rate'] / GOAL_RATE:.2f}x)")
@@ -295,7 +300,7 @@ def main() -> int:
                         db = open_db(u, migrate=False)
                         db.drop_pg_schema()
                         db.dispose()
-    return 0
+    return exit_code()
 
 
 if __name__ == "__main__":

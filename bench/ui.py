@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import exit_code, figure  # noqa: E402
+
 LIMIT_START_RATIO = 2.0
 LIMIT_TAP_P95_MS = 100.0
 LIMIT_RSS_MB = 200.0
@@ -216,12 +218,14 @@ def main() -> None:
             print(f"cold start to first frame: kiosk home median {k_med * 1000:.0f} ms, bare Kivy hello-world "
                   f"median {h_med * 1000:.0f} ms (n={args.starts}); ratio {ratio:.2f} (limit {LIMIT_START_RATIO}) "
                   f"{'OK' if ratio <= LIMIT_START_RATIO else 'OVER'}")
+            figure("cold start: kiosk / bare Kivy hello-world", ratio, "x", LIMIT_START_RATIO)
 
             lat, what = tap_latencies(data_dir, args.taps)
             p50, p95 = pct(lat, 50), pct(lat, 95)
             print(f"tap to next screen drawn ({what}, n={len(lat)}): p50 {p50:.1f} ms, p95 {p95:.1f} ms "
                   f"(limit {LIMIT_TAP_P95_MS:.0f} ms) {'OK' if p95 <= LIMIT_TAP_P95_MS else 'OVER'}; "
                   f"p95/limit {p95 / LIMIT_TAP_P95_MS:.2f}")
+            figure("tap to next screen drawn, p95", p95, "ms", LIMIT_TAP_P95_MS)
 
             rss = None
             if doc is not None:  # in a fresh process, so nothing from the runs above is counted
@@ -242,6 +246,7 @@ def main() -> None:
                       f"{before:.0f} MB; limit {LIMIT_RSS_MB:.0f} MB) {'OK' if after <= LIMIT_RSS_MB else 'OVER'}; "
                       f"ratio {after / LIMIT_RSS_MB:.2f}; for scale: a bare Kivy hello-world window here is "
                       f"{bare:.0f} MB (Xvfb + Mesa llvmpipe)")
+                figure(f"RSS after {args.registrations} registrations (idle at home)", after, "MB", LIMIT_RSS_MB)
     except BaseException:
         import traceback
 
@@ -251,7 +256,7 @@ def main() -> None:
         os._exit(1)
     xvfb.stop(display)
     sys.stdout.flush()
-    os._exit(0)  # Kivy's window teardown at interpreter exit is slow and noisy
+    os._exit(exit_code())  # Kivy's window teardown at interpreter exit is slow and noisy
 
 
 if __name__ == "__main__":

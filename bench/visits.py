@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.report import figure  # noqa: E402
 from core import identity  # noqa: E402
 from core.ids import WIB, iso, uuid7  # noqa: E402
 from kiosk import config as config_mod  # noqa: E402
@@ -143,6 +144,7 @@ def bench_gate(root: Path) -> bool:
     p50, p95, p99 = (pct(lat, p) * 1000 for p in (50, 95, 99))
     b50, b95 = pct(bare, 50) * 1000, pct(bare, 95) * 1000
     ok = p95 <= GOAL_GATE_P95_MS
+    figure("gate verdict p95", p95, "ms", GOAL_GATE_P95_MS)
     print(f"[gate] {stored:,} visits stored, {len(samples)} scans of today's tickets "
           f"({', '.join(f'{k} {n}' for k, n in sorted(verdicts.items()))})")
     print(f"[gate] verdict (decode + verify + replay lookup): p50 {p50:.3f} ms  p95 {p95:.3f} ms  "
@@ -187,6 +189,7 @@ def bench_registration(root: Path) -> bool:
     store.close()
     p50, p95, p99 = (pct(lat, p) * 1000 for p in (50, 95, 99))
     ok = p95 <= GOAL_REG_P95_MS
+    figure("registration p95", p95, "ms", GOAL_REG_P95_MS)
     print(f"[registration] {stored:,} historical visits (set up in {setup_s:.1f} s), {len(lat)} registrations "
           f"through every rule, committed at synchronous=FULL; {refused} repeat visitors refused")
     print(f"[registration] p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  "
